@@ -1,0 +1,106 @@
+# mailtap — build, test, install.
+#   make            build ./mailtap
+#   make check      unit and end-to-end tests, then again under ASan+UBSan
+#   make demo       install what is missing, build, show mailtap on a capture
+#   make bench      large-capture benchmark (see docs/performance.md)
+#   make install PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+BUILD ?= build
+SAN ?= 0
+
+PCAP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
+PCAP_LIBS := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
+CUNIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
+CUNIT_LIBS := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wformat-security -Wvla -Wpointer-arith -Wundef
+STD := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+
+ifeq ($(SAN),1)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN := -fsanitize=address,undefined
+  HARDEN :=
+  BIN := $(BUILD)/mailtap
+else
+  OPT := -O2 -g
+  LDSAN :=
+  HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
+  HARDEN_LD := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+  BIN := mailtap
+endif
+
+CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(HARDEN) -Iinclude $(PCAP_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(LDSAN) $(HARDEN_LD) $(LDFLAGS)
+
+LIB_SRCS := $(wildcard src/*.c src/util/*.c src/out/*.c src/proto/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(LIB_SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+TEST_SRCS := $(wildcard tests/unit/*.c)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(BUILD)/unit-tests
+
+.PHONY: all check check-normal check-sanitize unit e2e demo bench install uninstall clean captures
+
+all: $(BIN)
+
+$(BIN): $(LIB_OBJS) $(MAIN_OBJ)
+	$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CUNIT_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(UNIT_BIN): $(LIB_OBJS) $(TEST_OBJS)
+	$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CUNIT_LIBS)
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+e2e: $(BIN)
+	MAILTAP=$(abspath $(BIN)) tests/e2e/run.sh
+
+check-normal: $(BIN) $(UNIT_BIN)
+	$(UNIT_BIN)
+	MAILTAP=$(abspath $(BIN)) tests/e2e/run.sh
+
+check-sanitize:
+	$(MAKE) --no-print-directory BUILD=build/sanitize SAN=1 check-normal
+
+check: check-normal check-sanitize
+
+demo:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory all
+	./mailtap -r captures/imap-login-ok.pcap --follow
+
+bench: $(BIN)
+	scripts/bench.sh
+
+captures:
+	captures/make-captures.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mailtap
+	@if [ -f docs/mailtap.1 ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
+	  install -m 644 docs/mailtap.1 $(DESTDIR)$(MANDIR)/man1/mailtap.1; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mailtap $(DESTDIR)$(MANDIR)/man1/mailtap.1
+
+clean:
+	rm -rf build mailtap
+
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d)

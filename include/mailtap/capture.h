@@ -1,0 +1,66 @@
+/* Packet sources: a capture file (pcap or pcapng, "-" for standard input)
+ * or a live interface, through libpcap. Hands each frame to a callback. */
+#ifndef MAILTAP_CAPTURE_H
+#define MAILTAP_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mailtap/session.h"
+
+#define MT_DEFAULT_SNAPLEN 262144
+
+struct mt_capture_opts {
+    const char *file;   /* or */
+    const char *iface;
+    int promisc;
+    int snaplen;
+    const char *filter; /* BPF expression, or NULL */
+};
+
+enum mt_capture_error {
+    MT_CAP_OK = 0,
+    MT_CAP_ERR_RUNTIME, /* cannot open, not a capture, no permission: exit 1 */
+    MT_CAP_ERR_USAGE    /* bad filter expression: exit 2 */
+};
+
+struct mt_capture;
+
+/* Opens the source and installs the filter. On failure returns NULL, sets
+ * *kind and writes one line naming the file or interface and the reason. */
+struct mt_capture *mt_capture_open(const struct mt_capture_opts *opts, enum mt_capture_error *kind,
+                                   char *err, size_t errlen);
+void mt_capture_close(struct mt_capture *c);
+
+int mt_capture_datalink(const struct mt_capture *c);
+const char *mt_capture_datalink_name(const struct mt_capture *c);
+int mt_capture_is_live(const struct mt_capture *c);
+
+/* Called for each frame; return nonzero to stop. */
+typedef int (*mt_frame_fn)(void *ctx, mt_time_us ts, const uint8_t *frame, size_t caplen,
+                           size_t wirelen);
+/* Called when a live capture has been quiet for a while, with the time. */
+typedef void (*mt_idle_fn)(void *ctx, mt_time_us now);
+
+enum mt_run_result {
+    MT_RUN_END,       /* end of file, packet count reached, stopped */
+    MT_RUN_TRUNCATED, /* file cut short mid-record: warning in msg */
+    MT_RUN_ERROR      /* read error: message in msg */
+};
+
+/* Reads frames until the end, max_packets (0: no limit), a nonzero return
+ * of fn, or mt_capture_stop(). */
+enum mt_run_result mt_capture_run(struct mt_capture *c, uint64_t max_packets, mt_frame_fn fn,
+                                  mt_idle_fn idle, void *ctx, char *msg, size_t msglen);
+
+/* Async-signal-safe: makes mt_capture_run return soon. */
+void mt_capture_stop(struct mt_capture *c);
+
+/* Packets the kernel or interface dropped (live only; 0 otherwise). */
+uint64_t mt_capture_drops(struct mt_capture *c);
+
+/* Lists capture interfaces, one per line, as tcpdump -D does. */
+int mt_capture_list(FILE *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,24 @@
+/* Outputs: sinks of events (see event.h). */
+#ifndef MAILTAP_OUTPUT_H
+#define MAILTAP_OUTPUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mailtap/event.h"
+
+/* Each session as a conversation, like Wireshark's Follow TCP Stream, with
+ * client bytes in red and server bytes in blue when color is on. Output is
+ * streamed: a session interleaved with others gets a "continued" header. */
+int mt_follow_sink(FILE *out, int color, struct mt_sink *sink);
+
+/* Each direction's reassembled bytes in a file of its own in dir, named
+ * like tcpflow's (source-destination, zero-padded). Gaps are skipped, never
+ * filled. max_open bounds the files kept open at once. */
+int mt_export_sink(const char *dir, size_t max_open, struct mt_sink *sink, char *err,
+                   size_t errlen);
+
+/* The file name export uses for one direction of a session. */
+size_t mt_export_name(const struct mt_session_info *s, enum mt_dir dir, char *buf, size_t cap);
+
+#endif

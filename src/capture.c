@@ -1,0 +1,268 @@
+#include "mailtap/capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct mt_capture {
+    pcap_t *p;
+    const char *name; /* file or interface, for messages */
+    int live;
+    volatile sig_atomic_t stop;
+};
+
+static const char *display_name(const char *file) { return strcmp(file, "-") == 0 ? "standard input" : file; }
+
+/* Looks at the first bytes of a file so that the common mistakes get a
+ * clearer message than libpcap's. Returns 0 when it looks like a capture. */
+static int check_magic(const char *file, char *err, size_t errlen)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", file, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        snprintf(err, errlen, "%s: is a directory", file);
+        return -1;
+    }
+    uint8_t m[4];
+    size_t n = fread(m, 1, 4, f);
+    int read_error = ferror(f);
+    fclose(f);
+    if (read_error) {
+        snprintf(err, errlen, "%s: read error", file);
+        return -1;
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "%s: empty file, not a pcap or pcapng capture", file);
+        return -1;
+    }
+    static const uint8_t magics[][4] = {
+        {0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4}, /* pcap, microseconds */
+        {0x4d, 0x3c, 0xb2, 0xa1}, {0xa1, 0xb2, 0x3c, 0x4d}, /* pcap, nanoseconds */
+        {0x0a, 0x0d, 0x0d, 0x0a},                           /* pcapng section header */
+        {0x34, 0xcd, 0xb2, 0xa1}, {0xa1, 0xb2, 0xcd, 0x34}, /* Kuznetzov's modified pcap */
+    };
+    for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+        if (n == 4 && memcmp(m, magics[i], 4) == 0)
+            return 0;
+    if (n < 4)
+        snprintf(err, errlen, "%s: too short to be a capture (%zu bytes)", file, n);
+    else
+        snprintf(err, errlen,
+                 "%s: not a pcap or pcapng capture (starts with %02x %02x %02x %02x)", file,
+                 m[0], m[1], m[2], m[3]);
+    return -1;
+}
+
+static struct mt_capture *open_file(const char *file, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p;
+    if (strcmp(file, "-") == 0) {
+        p = pcap_fopen_offline(stdin, ebuf);
+    } else {
+        if (check_magic(file, err, errlen) != 0)
+            return NULL;
+        p = pcap_open_offline(file, ebuf);
+    }
+    if (!p) {
+        const char *why = ebuf[0] ? ebuf : "cannot read capture";
+        if (strstr(ebuf, "only got 0"))
+            why = "empty input, not a pcap or pcapng capture";
+        else if (strstr(ebuf, "file header") || strstr(ebuf, "unknown file format"))
+            why = "not a pcap or pcapng capture";
+        snprintf(err, errlen, "%s: %s", display_name(file), why);
+        return NULL;
+    }
+    struct mt_capture *c = calloc(1, sizeof *c);
+    if (!c) {
+        pcap_close(p);
+        snprintf(err, errlen, "%s: out of memory", display_name(file));
+        return NULL;
+    }
+    c->p = p;
+    c->name = display_name(file);
+    return c;
+}
+
+static void explain_activate(const char *iface, int rc, pcap_t *p, char *err, size_t errlen)
+{
+    const char *detail = pcap_geterr(p);
+    switch (rc) {
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+        snprintf(err, errlen, "%s: no such interface (mailtap -D lists them)", iface);
+        break;
+    case PCAP_ERROR_PERM_DENIED:
+        snprintf(err, errlen,
+                 "%s: permission denied: capturing needs root or the CAP_NET_RAW capability "
+                 "(setcap cap_net_raw,cap_net_admin=eip mailtap)",
+                 iface);
+        break;
+    case PCAP_ERROR_PROMISC_PERM_DENIED:
+        snprintf(err, errlen, "%s: no permission for promiscuous mode (try -p)", iface);
+        break;
+    case PCAP_ERROR_IFACE_NOT_UP:
+        snprintf(err, errlen, "%s: interface is down", iface);
+        break;
+    default:
+        snprintf(err, errlen, "%s: %s", iface, detail && *detail ? detail : pcap_statustostr(rc));
+        break;
+    }
+}
+
+static struct mt_capture *open_live(const struct mt_capture_opts *o, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_create(o->iface, ebuf);
+    if (!p) {
+        snprintf(err, errlen, "%s: %s", o->iface, ebuf);
+        return NULL;
+    }
+    pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen : MT_DEFAULT_SNAPLEN);
+    pcap_set_promisc(p, o->promisc);
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_timeout(p, 100);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        explain_activate(o->iface, rc, p, err, errlen);
+        pcap_close(p);
+        return NULL;
+    }
+    struct mt_capture *c = calloc(1, sizeof *c);
+    if (!c) {
+        pcap_close(p);
+        snprintf(err, errlen, "%s: out of memory", o->iface);
+        return NULL;
+    }
+    c->p = p;
+    c->name = o->iface;
+    c->live = 1;
+    return c;
+}
+
+struct mt_capture *mt_capture_open(const struct mt_capture_opts *o, enum mt_capture_error *kind,
+                                   char *err, size_t errlen)
+{
+    *kind = MT_CAP_ERR_RUNTIME;
+    struct mt_capture *c = o->file ? open_file(o->file, err, errlen) : open_live(o, err, errlen);
+    if (!c)
+        return NULL;
+    if (o->filter && *o->filter) {
+        struct bpf_program prog;
+        if (pcap_compile(c->p, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            snprintf(err, errlen, "bad filter expression '%s': %s", o->filter, pcap_geterr(c->p));
+            *kind = MT_CAP_ERR_USAGE;
+            mt_capture_close(c);
+            return NULL;
+        }
+        int rc = pcap_setfilter(c->p, &prog);
+        pcap_freecode(&prog);
+        if (rc != 0) {
+            snprintf(err, errlen, "%s: cannot install filter: %s", c->name, pcap_geterr(c->p));
+            mt_capture_close(c);
+            return NULL;
+        }
+    }
+    *kind = MT_CAP_OK;
+    return c;
+}
+
+void mt_capture_close(struct mt_capture *c)
+{
+    if (!c)
+        return;
+    pcap_close(c->p);
+    free(c);
+}
+
+int mt_capture_datalink(const struct mt_capture *c) { return pcap_datalink(c->p); }
+
+const char *mt_capture_datalink_name(const struct mt_capture *c)
+{
+    const char *n = pcap_datalink_val_to_name(pcap_datalink(c->p));
+    return n ? n : "unknown";
+}
+
+int mt_capture_is_live(const struct mt_capture *c) { return c->live; }
+
+void mt_capture_stop(struct mt_capture *c)
+{
+    c->stop = 1;
+    pcap_breakloop(c->p);
+}
+
+static mt_time_us wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (mt_time_us)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+enum mt_run_result mt_capture_run(struct mt_capture *c, uint64_t max_packets, mt_frame_fn fn,
+                                  mt_idle_fn idle, void *ctx, char *msg, size_t msglen)
+{
+    uint64_t seen = 0;
+    while (!c->stop && (max_packets == 0 || seen < max_packets)) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int rc = pcap_next_ex(c->p, &h, &data);
+        if (rc == 1) {
+            seen++;
+            mt_time_us ts = (mt_time_us)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+            if (fn(ctx, ts, data, h->caplen, h->len))
+                break;
+        } else if (rc == 0) {
+            if (idle)
+                idle(ctx, wall_now());
+        } else if (rc == PCAP_ERROR_BREAK) {
+            break; /* end of file, or mt_capture_stop() */
+        } else {
+            const char *e = pcap_geterr(c->p);
+            if (!c->live && strstr(e, "truncated")) {
+                snprintf(msg, msglen, "%s: file is cut short after %llu packets (%s); processed what came before", c->name,
+                         (unsigned long long)seen, e);
+                return MT_RUN_TRUNCATED;
+            }
+            snprintf(msg, msglen, "%s: %s", c->name, e);
+            return MT_RUN_ERROR;
+        }
+    }
+    return MT_RUN_END;
+}
+
+uint64_t mt_capture_drops(struct mt_capture *c)
+{
+    struct pcap_stat st;
+    if (!c->live || pcap_stats(c->p, &st) != 0)
+        return 0;
+    return (uint64_t)st.ps_drop + st.ps_ifdrop;
+}
+
+int mt_capture_list(FILE *out, char *err, size_t errlen)
+{
+    pcap_if_t *all = NULL;
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    if (pcap_findalldevs(&all, ebuf) != 0) {
+        snprintf(err, errlen, "cannot list interfaces: %s", ebuf);
+        return -1;
+    }
+    int i = 1;
+    for (pcap_if_t *d = all; d; d = d->next, i++) {
+        fprintf(out, "%d.%s", i, d->name);
+        if (d->description)
+            fprintf(out, " (%s)", d->description);
+        if (d->flags & PCAP_IF_LOOPBACK)
+            fprintf(out, " [Loopback]");
+        fputc('\n', out);
+    }
+    pcap_freealldevs(all);
+    return 0;
+}

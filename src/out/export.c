@@ -1,0 +1,205 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "mailtap/output.h"
+
+/* Per-session state: the two files and a place in the list of sessions
+ * holding open files (most recently written last). */
+struct exp_session {
+    char name[2][128];
+    FILE *fp[2];
+    int created[2];
+    struct exp_session *prev, *next;
+    int listed;
+};
+
+struct exporter {
+    char *dir;
+    size_t max_open;
+    size_t open_files;
+    struct exp_session *head, *tail;
+    char error[2048];
+};
+
+static size_t format_addr(const struct mt_endpoint *ep, char *buf, size_t cap)
+{
+    int n;
+    if (ep->family == 4) {
+        n = snprintf(buf, cap, "%03u.%03u.%03u.%03u", ep->addr[0], ep->addr[1], ep->addr[2],
+                     ep->addr[3]);
+    } else {
+        char a[INET6_ADDRSTRLEN];
+        if (!inet_ntop(AF_INET6, ep->addr, a, sizeof a))
+            snprintf(a, sizeof a, "invalid");
+        n = snprintf(buf, cap, "%s", a);
+    }
+    return n < 0 ? 0 : (size_t)n;
+}
+
+size_t mt_export_name(const struct mt_session_info *s, enum mt_dir dir, char *buf, size_t cap)
+{
+    const struct mt_endpoint *src = dir == MT_DIR_CLIENT ? &s->client : &s->server;
+    const struct mt_endpoint *dst = dir == MT_DIR_CLIENT ? &s->server : &s->client;
+    char a[64], b[64], reuse[16] = "";
+    format_addr(src, a, sizeof a);
+    format_addr(dst, b, sizeof b);
+    if (s->reuse)
+        snprintf(reuse, sizeof reuse, "c%u", s->reuse);
+    int n = snprintf(buf, cap, "%s.%05u-%s.%05u%s", a, src->port, b, dst->port, reuse);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+static void unlist(struct exporter *x, struct exp_session *s)
+{
+    if (!s->listed)
+        return;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        x->head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        x->tail = s->prev;
+    s->prev = s->next = NULL;
+    s->listed = 0;
+}
+
+static void list_last(struct exporter *x, struct exp_session *s)
+{
+    unlist(x, s);
+    s->prev = x->tail;
+    if (x->tail)
+        x->tail->next = s;
+    else
+        x->head = s;
+    x->tail = s;
+    s->listed = 1;
+}
+
+static int close_files(struct exporter *x, struct exp_session *s)
+{
+    int rc = 0;
+    for (int d = 0; d < 2; d++) {
+        if (!s->fp[d])
+            continue;
+        if (fclose(s->fp[d]) != 0 && rc == 0) {
+            snprintf(x->error, sizeof x->error, "%s/%s: %s", x->dir, s->name[d], strerror(errno));
+            rc = -1;
+        }
+        s->fp[d] = NULL;
+        x->open_files--;
+    }
+    unlist(x, s);
+    return rc;
+}
+
+static int write_data(struct exporter *x, struct exp_session *s, const struct mt_event *ev)
+{
+    int d = ev->dir;
+    if (!s->fp[d]) {
+        while (x->open_files >= x->max_open && x->head)
+            if (close_files(x, x->head) != 0)
+                return -1;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", x->dir, s->name[d]);
+        /* The first write of a session replaces an old file; later ones,
+         * after the file was closed to save descriptors, append. */
+        s->fp[d] = fopen(path, s->created[d] ? "ab" : "wb");
+        if (!s->fp[d]) {
+            snprintf(x->error, sizeof x->error, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+        s->created[d] = 1;
+        x->open_files++;
+    }
+    list_last(x, s);
+    if (fwrite(ev->data, 1, ev->len, s->fp[d]) != ev->len) {
+        snprintf(x->error, sizeof x->error, "%s/%s: %s", x->dir, s->name[d], strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int export_event(void *ctx, const struct mt_event *ev, void **slot)
+{
+    struct exporter *x = ctx;
+    if (!slot)
+        return 0;
+    struct exp_session *s = *slot;
+    switch (ev->type) {
+    case MT_EV_SESSION_START:
+        s = calloc(1, sizeof *s);
+        if (!s) {
+            snprintf(x->error, sizeof x->error, "%s: out of memory", x->dir);
+            return -1;
+        }
+        mt_export_name(ev->session, MT_DIR_CLIENT, s->name[0], sizeof s->name[0]);
+        mt_export_name(ev->session, MT_DIR_SERVER, s->name[1], sizeof s->name[1]);
+        *slot = s;
+        return 0;
+    case MT_EV_DATA:
+        return s ? write_data(x, s, ev) : 0;
+    case MT_EV_SESSION_END: {
+        if (!s)
+            return 0;
+        int rc = close_files(x, s);
+        free(s);
+        *slot = NULL;
+        return rc;
+    }
+    case MT_EV_GAP:     /* never filled with invented bytes */
+    case MT_EV_WARNING:
+        return 0;
+    }
+    return 0;
+}
+
+static int export_finish(void *ctx)
+{
+    struct exporter *x = ctx;
+    int rc = 0;
+    while (x->head)
+        if (close_files(x, x->head) != 0)
+            rc = -1;
+    return rc;
+}
+
+static const char *export_error(void *ctx) { return ((struct exporter *)ctx)->error; }
+
+static void export_destroy(void *ctx)
+{
+    struct exporter *x = ctx;
+    export_finish(x);
+    free(x->dir);
+    free(x);
+}
+
+int mt_export_sink(const char *dir, size_t max_open, struct mt_sink *sink, char *err,
+                   size_t errlen)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT || mkdir(dir, 0777) != 0) {
+            snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+            return -1;
+        }
+    } else if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a directory", dir);
+        return -1;
+    }
+    struct exporter *x = calloc(1, sizeof *x);
+    if (!x || !(x->dir = strdup(dir))) {
+        free(x);
+        snprintf(err, errlen, "%s: out of memory", dir);
+        return -1;
+    }
+    x->max_open = max_open ? max_open : 1;
+    *sink = (struct mt_sink){export_event, export_finish, export_error, export_destroy, x};
+    return 0;
+}

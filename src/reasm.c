@@ -1,0 +1,235 @@
+#include "mailtap/reasm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct mt_reasm_seg {
+    struct mt_reasm_seg *next;
+    uint64_t off;
+    size_t len;
+    uint8_t data[];
+};
+
+void mt_reasm_init(struct mt_reasm *r) { memset(r, 0, sizeof *r); }
+
+void mt_reasm_start(struct mt_reasm *r, uint32_t first_seq)
+{
+    r->started = 1;
+    r->next_seq = first_seq;
+    r->next_off = 0;
+}
+
+static void advance(struct mt_reasm *r, uint64_t n)
+{
+    r->next_off += n;
+    r->next_seq += (uint32_t)n;
+}
+
+static void deliver(struct mt_reasm *r, const uint8_t *p, size_t n, const struct mt_reasm_out *out)
+{
+    if (n == 0)
+        return;
+    out->data(out->ctx, p, n);
+    advance(r, n);
+}
+
+static void emit_gap(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t n,
+                     const struct mt_reasm_out *out)
+{
+    if (n == 0)
+        return;
+    b->gaps++;
+    b->gap_bytes += n;
+    out->gap(out->ctx, n);
+    advance(r, n);
+}
+
+static void unlink_head(struct mt_reasm *r, struct mt_reasm_budget *b)
+{
+    struct mt_reasm_seg *s = r->held;
+    r->held = s->next;
+    if (!r->held)
+        r->held_tail = NULL;
+    size_t charge = s->len + MT_REASM_SEG_OVERHEAD;
+    r->held_bytes -= charge;
+    b->held -= charge;
+    free(s);
+}
+
+/* Delivers held segments that have become contiguous with the stream. */
+static void drain(struct mt_reasm *r, struct mt_reasm_budget *b, const struct mt_reasm_out *out)
+{
+    while (r->held && r->held->off <= r->next_off) {
+        struct mt_reasm_seg *s = r->held;
+        uint64_t end = s->off + s->len;
+        if (end > r->next_off) {
+            size_t skip = (size_t)(r->next_off - s->off);
+            deliver(r, s->data + skip, s->len - skip, out);
+        }
+        unlink_head(r, b);
+    }
+}
+
+/* Copies the parts of [off, off+n) not already held (first copy wins). */
+static void hold(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t off, const uint8_t *p,
+                 size_t n)
+{
+    struct mt_reasm_seg *prev = NULL, *cur = r->held;
+    /* Common case: the segment extends the held data at its end. */
+    if (r->held_tail && off >= r->held_tail->off + r->held_tail->len) {
+        prev = r->held_tail;
+        cur = NULL;
+    }
+    while (n > 0) {
+        while (cur && cur->off + cur->len <= off) {
+            prev = cur;
+            cur = cur->next;
+        }
+        if (cur && cur->off <= off) {
+            uint64_t covered = cur->off + cur->len - off;
+            if (covered >= n) {
+                b->dup_bytes += n;
+                return;
+            }
+            b->dup_bytes += covered;
+            off += covered;
+            p += covered;
+            n -= (size_t)covered;
+            prev = cur;
+            cur = cur->next;
+            continue;
+        }
+        size_t piece = n;
+        if (cur && cur->off < off + n)
+            piece = (size_t)(cur->off - off);
+        struct mt_reasm_seg *s = malloc(sizeof *s + piece);
+        if (!s)
+            return; /* out of memory: the hole will surface as a gap */
+        s->off = off;
+        s->len = piece;
+        memcpy(s->data, p, piece);
+        s->next = cur;
+        if (prev)
+            prev->next = s;
+        else
+            r->held = s;
+        if (!cur)
+            r->held_tail = s;
+        size_t charge = piece + MT_REASM_SEG_OVERHEAD;
+        r->held_bytes += charge;
+        b->held += charge;
+        if (b->held > b->held_peak)
+            b->held_peak = b->held;
+        prev = s;
+        off += piece;
+        p += piece;
+        n -= piece;
+    }
+}
+
+void mt_reasm_segment(struct mt_reasm *r, struct mt_reasm_budget *b, uint32_t seq,
+                      const uint8_t *p, size_t n, const struct mt_reasm_out *out)
+{
+    if (n == 0)
+        return;
+    if (!r->started)
+        mt_reasm_start(r, seq);
+    int32_t delta = (int32_t)(seq - r->next_seq);
+    if (delta > 0 && (uint32_t)delta > MT_REASM_MAX_AHEAD) {
+        b->out_of_window++;
+        return;
+    }
+    /* Offsets are computed relative to the next expected byte, so sequence
+     * numbers that wrap past 2^32 need no special case. */
+    int64_t start = (int64_t)r->next_off + delta;
+    if (start < 0) {
+        size_t cut = (size_t)-start;
+        if (cut >= n) {
+            b->dup_bytes += n;
+            return;
+        }
+        p += cut;
+        n -= cut;
+        start = 0;
+    }
+    uint64_t off = (uint64_t)start;
+    if (r->fin_seen && off + n > r->fin_off) {
+        if (off >= r->fin_off)
+            return; /* data after the FIN: bogus */
+        n = (size_t)(r->fin_off - off);
+    }
+    while (n > 0) {
+        if (off < r->next_off) {
+            uint64_t old = r->next_off - off;
+            if (old >= n) {
+                b->dup_bytes += n;
+                return;
+            }
+            b->dup_bytes += old;
+            p += old;
+            n -= (size_t)old;
+            off = r->next_off;
+        }
+        if (off > r->next_off) {
+            hold(r, b, off, p, n);
+            while (r->held_bytes > b->max_dir && mt_reasm_skip_hole(r, b, out))
+                b->limit_gaps++;
+            return;
+        }
+        /* In order: straight from the packet, up to the first held byte
+         * (held bytes arrived first, so they win where copies overlap). */
+        size_t now = n;
+        if (r->held && r->held->off < off + n)
+            now = (size_t)(r->held->off - off);
+        deliver(r, p, now, out);
+        p += now;
+        n -= now;
+        off += now;
+        drain(r, b, out);
+    }
+}
+
+void mt_reasm_fin(struct mt_reasm *r, uint32_t fin_seq)
+{
+    if (!r->started)
+        mt_reasm_start(r, fin_seq);
+    if (r->fin_seen)
+        return;
+    int64_t off = (int64_t)r->next_off + (int32_t)(fin_seq - r->next_seq);
+    if (off < (int64_t)r->next_off)
+        return; /* before what was already delivered: bogus */
+    r->fin_seen = 1;
+    r->fin_off = (uint64_t)off;
+}
+
+int mt_reasm_finished(const struct mt_reasm *r)
+{
+    return r->fin_seen && r->next_off >= r->fin_off;
+}
+
+int mt_reasm_skip_hole(struct mt_reasm *r, struct mt_reasm_budget *b,
+                       const struct mt_reasm_out *out)
+{
+    if (r->held) {
+        emit_gap(r, b, r->held->off - r->next_off, out);
+        drain(r, b, out);
+        return 1;
+    }
+    if (r->fin_seen && r->fin_off > r->next_off) {
+        emit_gap(r, b, r->fin_off - r->next_off, out);
+        return 1;
+    }
+    return 0;
+}
+
+void mt_reasm_flush(struct mt_reasm *r, struct mt_reasm_budget *b, const struct mt_reasm_out *out)
+{
+    while (mt_reasm_skip_hole(r, b, out))
+        ;
+}
+
+void mt_reasm_release(struct mt_reasm *r, struct mt_reasm_budget *b)
+{
+    while (r->held)
+        unlink_head(r, b);
+}
