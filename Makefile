@@ -13,6 +13,12 @@ PKG_CONFIG ?= pkg-config
 
 BUILD ?= build
 SAN ?= 0
+V ?= 0
+ifeq ($(V),1)
+  Q :=
+else
+  Q := @
+endif
 
 PCAP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
 PCAP_LIBS := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
@@ -52,18 +58,22 @@ UNIT_BIN := $(BUILD)/unit-tests
 all: $(BIN)
 
 $(BIN): $(LIB_OBJS) $(MAIN_OBJ)
-	$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(CUNIT_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) $(CUNIT_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(UNIT_BIN): $(LIB_OBJS) $(TEST_OBJS)
-	$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CUNIT_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CUNIT_LIBS)
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)

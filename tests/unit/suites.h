@@ -1,0 +1,12 @@
+/* Each unit test file registers one CUnit suite. */
+#ifndef MAILTAP_TEST_SUITES_H
+#define MAILTAP_TEST_SUITES_H
+
+int register_render_suite(void);
+int register_siphash_suite(void);
+int register_decode_suite(void);
+int register_reasm_suite(void);
+int register_flow_suite(void);
+int register_output_suite(void);
+
+#endif

@@ -1,0 +1,294 @@
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mailtap/flow.h"
+#include "mailtap/reasm.h"
+#include "suites.h"
+
+/* A consumer that writes down everything it is told, as text:
+ *   "open 1 10.0.0.1:40000>10.0.0.2:143|C1:USER bob|S1:+OK|gap C1 5|close 1 closed|" */
+struct recorder {
+    char log[16384];
+    size_t n;
+    int open_sessions;
+};
+
+static struct recorder rec;
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#include <stdarg.h>
+static void logf_(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(rec.log + rec.n, sizeof rec.log - rec.n, fmt, ap);
+    va_end(ap);
+    if (k > 0 && rec.n + (size_t)k < sizeof rec.log)
+        rec.n += (size_t)k;
+}
+
+struct rsess {
+    uint64_t id;
+};
+static struct rsess sessions[64];
+
+static void *r_open(void *ctx, const struct mt_session_info *info)
+{
+    (void)ctx;
+    char c[MT_ENDPOINT_STRLEN], s[MT_ENDPOINT_STRLEN];
+    mt_endpoint_format(&info->client, c, sizeof c);
+    mt_endpoint_format(&info->server, s, sizeof s);
+    logf_("open %llu %s>%s|", (unsigned long long)info->id, c, s);
+    rec.open_sessions++;
+    struct rsess *r = &sessions[info->id % 64];
+    r->id = info->id;
+    return r;
+}
+
+static void r_data(void *ctx, void *sess, enum mt_dir dir, const uint8_t *p, size_t n,
+                   mt_time_us ts)
+{
+    (void)ctx, (void)ts;
+    struct rsess *r = sess;
+    logf_("%c%llu:%.*s|", dir == MT_DIR_CLIENT ? 'C' : 'S', (unsigned long long)r->id, (int)n,
+          (const char *)p);
+}
+
+static void r_gap(void *ctx, void *sess, enum mt_dir dir, uint64_t n, mt_time_us ts)
+{
+    (void)ctx, (void)ts;
+    struct rsess *r = sess;
+    logf_("gap %c%llu %llu|", dir == MT_DIR_CLIENT ? 'C' : 'S', (unsigned long long)r->id,
+          (unsigned long long)n);
+}
+
+static void r_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us ts)
+{
+    (void)ctx, (void)ts;
+    struct rsess *r = sess;
+    logf_("close %llu %s|", (unsigned long long)r->id, mt_close_reason_name(why));
+    rec.open_sessions--;
+}
+
+static const uint16_t ports[] = {25, 110, 143};
+
+static struct mt_flow_table *make_table(size_t max_flows, size_t max_held, uint32_t idle)
+{
+    memset(&rec, 0, sizeof rec);
+    struct mt_flow_config cfg = {
+        .max_flows = max_flows,
+        .max_dir_held = 1 << 20,
+        .max_held = max_held,
+        .idle_timeout_s = idle,
+        .server_ports = ports,
+        .n_server_ports = 3,
+    };
+    struct mt_stream_ops ops = {r_open, r_data, r_gap, r_close, NULL};
+    return mt_flow_create(&cfg, &ops);
+}
+
+/* Client 10.0.0.C:cport, server 10.0.0.2:sport. */
+static void send_pkt(struct mt_flow_table *t, int from_client, uint8_t c, uint16_t cport,
+                     uint16_t sport, uint32_t seq, uint8_t flags, const char *payload, int64_t sec)
+{
+    struct mt_packet p;
+    memset(&p, 0, sizeof p);
+    struct mt_endpoint cl = {.family = 4, .addr = {10, 0, 0, c}, .port = cport};
+    struct mt_endpoint sv = {.family = 4, .addr = {10, 0, 0, 2}, .port = sport};
+    p.src = from_client ? cl : sv;
+    p.dst = from_client ? sv : cl;
+    p.seq = seq;
+    p.flags = flags;
+    p.payload = (const uint8_t *)payload;
+    p.payload_len = payload ? strlen(payload) : 0;
+    p.ts = sec * 1000000;
+    mt_flow_packet(t, &p);
+}
+
+#define SYN MT_TCP_SYN
+#define ACK MT_TCP_ACK
+#define FIN MT_TCP_FIN
+#define RST MT_TCP_RST
+#define PA (MT_TCP_PSH | MT_TCP_ACK)
+
+/* A full session on client host c, port cport. */
+static void handshake(struct mt_flow_table *t, uint8_t c, uint16_t cport, int64_t sec)
+{
+    send_pkt(t, 1, c, cport, 143, 1000, SYN, NULL, sec);
+    send_pkt(t, 0, c, cport, 143, 5000, SYN | ACK, NULL, sec);
+    send_pkt(t, 1, c, cport, 143, 1001, ACK, NULL, sec);
+}
+
+static void test_handshake_and_fin(void)
+{
+    struct mt_flow_table *t = make_table(16, 1 << 20, 600);
+    handshake(t, 1, 40000, 1);
+    send_pkt(t, 0, 1, 40000, 143, 5001, PA, "* OK\r\n", 1);
+    send_pkt(t, 1, 1, 40000, 143, 1001, PA, "a LOGOUT\r\n", 2);
+    send_pkt(t, 0, 1, 40000, 143, 5007, PA | FIN, "* BYE\r\n", 2);
+    send_pkt(t, 1, 1, 40000, 143, 1011, ACK | FIN, NULL, 2);
+    CU_ASSERT_STRING_EQUAL(rec.log, "open 1 10.0.0.1:40000>10.0.0.2:143|S1:* OK\r\n|"
+                                    "C1:a LOGOUT\r\n|S1:* BYE\r\n|close 1 closed|");
+    send_pkt(t, 0, 1, 40000, 143, 5014, ACK, NULL, 2); /* last ACK: nothing new */
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.sessions, 1);
+    mt_flow_finish(t);
+    CU_ASSERT_EQUAL(rec.open_sessions, 0);
+    mt_flow_destroy(t);
+}
+
+/* Picked up mid-stream: the side talking to the mail port is the client,
+ * whichever side is seen first. */
+static void test_midstream_pickup(void)
+{
+    struct mt_flow_table *t = make_table(16, 1 << 20, 600);
+    send_pkt(t, 0, 1, 40000, 143, 7000, PA, "* OK more\r\n", 1);
+    send_pkt(t, 1, 1, 40000, 143, 3000, PA, "b NOOP\r\n", 1);
+    mt_flow_finish(t);
+    CU_ASSERT_STRING_EQUAL(rec.log, "open 1 10.0.0.1:40000>10.0.0.2:143|S1:* OK more\r\n|"
+                                    "C1:b NOOP\r\n|close 1 open at end of capture|");
+    mt_flow_destroy(t);
+}
+
+static void test_reset(void)
+{
+    struct mt_flow_table *t = make_table(16, 1 << 20, 600);
+    handshake(t, 1, 40000, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1001, PA, "abc", 1);
+    send_pkt(t, 1, 1, 40000, 143, 1010, PA, "xyz", 1); /* after a 6-byte hole */
+    send_pkt(t, 0, 1, 40000, 143, 5001, RST, NULL, 1);
+    CU_ASSERT_STRING_EQUAL(rec.log, "open 1 10.0.0.1:40000>10.0.0.2:143|C1:abc|gap C1 6|C1:xyz|"
+                                    "close 1 reset|");
+    /* Late data for the reset connection is not a new session. */
+    send_pkt(t, 1, 1, 40000, 143, 1004, PA, "defghi", 1);
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.sessions, 1);
+    CU_ASSERT_EQUAL(st.late, 1);
+    mt_flow_destroy(t);
+}
+
+static void test_port_reuse(void)
+{
+    struct mt_flow_table *t = make_table(16, 1 << 20, 600);
+    handshake(t, 1, 40000, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1001, PA | FIN, "one", 1);
+    send_pkt(t, 0, 1, 40000, 143, 5001, ACK | FIN, NULL, 1);
+    send_pkt(t, 1, 1, 40000, 143, 9000, SYN, NULL, 3);
+    send_pkt(t, 0, 1, 40000, 143, 7000, SYN | ACK, NULL, 3);
+    send_pkt(t, 1, 1, 40000, 143, 9001, PA, "two", 3);
+    mt_flow_finish(t);
+    CU_ASSERT_STRING_EQUAL(rec.log, "open 1 10.0.0.1:40000>10.0.0.2:143|C1:one|close 1 closed|"
+                                    "open 2 10.0.0.1:40000>10.0.0.2:143|C2:two|"
+                                    "close 2 open at end of capture|");
+    mt_flow_destroy(t);
+}
+
+static void test_idle_timeout(void)
+{
+    struct mt_flow_table *t = make_table(16, 1 << 20, 60);
+    handshake(t, 1, 40000, 100);
+    send_pkt(t, 1, 1, 40000, 143, 1001, PA, "hi", 100);
+    handshake(t, 3, 40001, 150);
+    CU_ASSERT(strstr(rec.log, "close") == NULL);
+    send_pkt(t, 1, 3, 40001, 143, 1001, PA, "later", 161); /* 61 s after session 1 */
+    CU_ASSERT(strstr(rec.log, "close 1 timed out|") != NULL);
+    mt_flow_tick(t, 300LL * 1000000);
+    CU_ASSERT(strstr(rec.log, "close 2 timed out|") != NULL);
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.timed_out, 2);
+    CU_ASSERT_EQUAL(st.live_flows, 0);
+    mt_flow_destroy(t);
+}
+
+static void test_max_flows_evicts_oldest(void)
+{
+    struct mt_flow_table *t = make_table(3, 1 << 20, 600);
+    for (uint8_t c = 1; c <= 5; c++) {
+        handshake(t, c, 40000, c);
+        send_pkt(t, 1, c, 40000, 143, 1001, PA, "x", c);
+    }
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.evicted, 2);
+    CU_ASSERT(st.live_flows <= 3);
+    CU_ASSERT(st.peak_flows <= 3);
+    /* The two oldest went first, in order. */
+    const char *e1 = strstr(rec.log, "close 1 evicted|");
+    const char *e2 = strstr(rec.log, "close 2 evicted|");
+    CU_ASSERT(e1 && e2 && e1 < e2);
+    CU_ASSERT(strstr(rec.log, "close 3") == NULL);
+    mt_flow_finish(t);
+    mt_flow_destroy(t);
+}
+
+static void test_total_held_limit(void)
+{
+    /* Room for about two held segments in all. */
+    struct mt_flow_table *t = make_table(16, 2 * (10 + MT_REASM_SEG_OVERHEAD) + 1, 600);
+    for (uint8_t c = 1; c <= 3; c++) {
+        handshake(t, c, 40000, c);
+        send_pkt(t, 1, c, 40000, 143, 1011, PA, "0123456789", c); /* 10-byte hole first */
+    }
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.buffer_flushes, 1);
+    CU_ASSERT(st.held <= 2 * (10 + MT_REASM_SEG_OVERHEAD));
+    /* The flow that started holding first was given up first. */
+    CU_ASSERT(strstr(rec.log, "open 1 10.0.0.1:40000>10.0.0.2:143|gap C1 10|C1:0123456789|") !=
+              NULL);
+    mt_flow_finish(t);
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.held, 0);
+    mt_flow_destroy(t);
+}
+
+static void test_stray_packets_ignored(void)
+{
+    struct mt_flow_table *t = make_table(16, 1 << 20, 600);
+    send_pkt(t, 1, 1, 40000, 143, 1, ACK, NULL, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1, RST, NULL, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1, FIN | ACK, NULL, 1);
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.stray, 3);
+    CU_ASSERT_EQUAL(st.flows, 0);
+    CU_ASSERT_EQUAL(rec.n, 0);
+    mt_flow_destroy(t);
+}
+
+/* A flood of distinct flows never grows the table past its limit. */
+static void test_flood_bounded(void)
+{
+    struct mt_flow_table *t = make_table(100, 1 << 16, 600);
+    for (uint32_t i = 0; i < 20000; i++)
+        send_pkt(t, 1, (uint8_t)(i % 250 + 3), (uint16_t)(1024 + i / 250), 143, 77, PA,
+                 i % 2 ? "x" : "yy", 1);
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT(st.peak_flows <= 100);
+    CU_ASSERT_EQUAL(st.sessions, 20000);
+    mt_flow_finish(t);
+    CU_ASSERT_EQUAL(rec.open_sessions, 0);
+    mt_flow_destroy(t);
+}
+
+int register_flow_suite(void)
+{
+    CU_pSuite s = CU_add_suite("flow", NULL, NULL);
+    if (!s)
+        return -1;
+    return !CU_add_test(s, "handshake, data, FIN both ways", test_handshake_and_fin) ||
+           !CU_add_test(s, "mid-stream pickup finds the client", test_midstream_pickup) ||
+           !CU_add_test(s, "RST closes, holes become gaps", test_reset) ||
+           !CU_add_test(s, "address/port pair reused", test_port_reuse) ||
+           !CU_add_test(s, "idle timeout", test_idle_timeout) ||
+           !CU_add_test(s, "flow limit evicts the oldest", test_max_flows_evicts_oldest) ||
+           !CU_add_test(s, "total held-bytes limit", test_total_held_limit) ||
+           !CU_add_test(s, "stray packets start nothing", test_stray_packets_ignored) ||
+           !CU_add_test(s, "flood of flows stays bounded", test_flood_bounded);
+}

@@ -1,0 +1,267 @@
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mailtap/reasm.h"
+#include "suites.h"
+
+/* Collects what reassembly delivers; a gap shows as "[N]". */
+struct sink {
+    char buf[65536];
+    size_t n;
+    unsigned calls;
+};
+
+static void on_data(void *ctx, const uint8_t *p, size_t n)
+{
+    struct sink *s = ctx;
+    CU_ASSERT_FATAL(s->n + n < sizeof s->buf);
+    memcpy(s->buf + s->n, p, n);
+    s->n += n;
+    s->buf[s->n] = '\0';
+    s->calls++;
+}
+
+static void on_gap(void *ctx, uint64_t n)
+{
+    struct sink *s = ctx;
+    s->n += (size_t)snprintf(s->buf + s->n, sizeof s->buf - s->n, "[%llu]", (unsigned long long)n);
+}
+
+struct fixture {
+    struct mt_reasm r;
+    struct mt_reasm_budget b;
+    struct sink s;
+    struct mt_reasm_out out;
+};
+
+static void setup(struct fixture *f, uint32_t isn)
+{
+    memset(f, 0, sizeof *f);
+    f->b.max_dir = 1 << 20;
+    f->out = (struct mt_reasm_out){on_data, on_gap, &f->s};
+    mt_reasm_init(&f->r);
+    mt_reasm_start(&f->r, isn);
+}
+
+static void seg(struct fixture *f, uint32_t seq, const char *data)
+{
+    mt_reasm_segment(&f->r, &f->b, seq, (const uint8_t *)data, strlen(data), &f->out);
+}
+
+static void teardown(struct fixture *f)
+{
+    mt_reasm_release(&f->r, &f->b);
+    CU_ASSERT_EQUAL(f->b.held, 0);
+}
+
+static void test_in_order_no_copy(void)
+{
+    struct fixture f;
+    setup(&f, 100);
+    const char *msg = "a1 LOGIN bob secret\r\n";
+    mt_reasm_segment(&f.r, &f.b, 100, (const uint8_t *)msg, strlen(msg), &f.out);
+    CU_ASSERT_STRING_EQUAL(f.s.buf, msg);
+    CU_ASSERT_EQUAL(f.b.held_peak, 0); /* nothing was buffered */
+    teardown(&f);
+}
+
+static void test_reorder(void)
+{
+    struct fixture f;
+    setup(&f, 1000);
+    seg(&f, 1006, "world");
+    seg(&f, 1011, "!");
+    CU_ASSERT_EQUAL(f.s.n, 0);
+    CU_ASSERT(f.b.held > 0);
+    seg(&f, 1000, "hello ");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "hello world!");
+    CU_ASSERT_EQUAL(f.b.held, 0);
+    teardown(&f);
+}
+
+static void test_duplicates(void)
+{
+    struct fixture f;
+    setup(&f, 1);
+    seg(&f, 1, "abc");
+    seg(&f, 1, "abc");
+    seg(&f, 4, "def");
+    seg(&f, 2, "bc");
+    seg(&f, 7, "g");
+    seg(&f, 7, "g");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "abcdefg");
+    CU_ASSERT_EQUAL(f.b.dup_bytes, 3 + 2 + 1);
+    teardown(&f);
+}
+
+/* Overlapping copies with different bytes: the first to arrive wins,
+ * whether the later copy overlaps from the left or from the right. */
+static void test_overlap_first_wins(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    seg(&f, 4, "EFGH");   /* held: offsets 4..7 */
+    seg(&f, 2, "xxefXX"); /* left overlap: 2..3 new, 4..7 already held */
+    seg(&f, 6, "yyIJ");   /* right overlap: 6..7 held, 8..9 new */
+    seg(&f, 0, "AB");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "ABxxEFGHIJ");
+    /* After delivery: a retransmission overlapping delivered data. */
+    seg(&f, 8, "zzKL");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "ABxxEFGHIJKL");
+    teardown(&f);
+}
+
+static void test_segment_spanning_holes(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    seg(&f, 2, "c");
+    seg(&f, 5, "f");
+    seg(&f, 8, "i");
+    seg(&f, 1, "BCDEFGHIJ"); /* fills every hole between held pieces */
+    seg(&f, 0, "a");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "aBcDEfGHiJ");
+    teardown(&f);
+}
+
+static void test_sequence_wrap(void)
+{
+    struct fixture f;
+    setup(&f, 0xfffffffa);
+    seg(&f, 0xfffffffa, "abc");
+    seg(&f, 0x00000000, "ghi"); /* after the wrap, ahead of a hole */
+    seg(&f, 0xfffffffd, "def"); /* fills the hole across 2^32 */
+    seg(&f, 0x00000003, "jkl");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "abcdefghijkl");
+    CU_ASSERT_EQUAL(f.r.next_off, 12);
+    CU_ASSERT_EQUAL(f.r.next_seq, 6);
+    teardown(&f);
+}
+
+static void test_unfilled_gap(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    seg(&f, 0, "USER bob\r\n");
+    seg(&f, 15, "PASS x\r\n"); /* 5 bytes never arrive */
+    mt_reasm_flush(&f.r, &f.b, &f.out);
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "USER bob\r\n[5]PASS x\r\n");
+    CU_ASSERT_EQUAL(f.b.gaps, 1);
+    CU_ASSERT_EQUAL(f.b.gap_bytes, 5);
+    /* The lost bytes arriving late are old news now. */
+    seg(&f, 10, "lost!");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "USER bob\r\n[5]PASS x\r\n");
+    teardown(&f);
+}
+
+static void test_gap_before_fin(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    seg(&f, 0, "abc");
+    mt_reasm_fin(&f.r, 10);
+    CU_ASSERT(!mt_reasm_finished(&f.r));
+    mt_reasm_flush(&f.r, &f.b, &f.out);
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "abc[7]");
+    CU_ASSERT(mt_reasm_finished(&f.r));
+    teardown(&f);
+}
+
+static void test_fin_before_data(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    mt_reasm_fin(&f.r, 6);
+    seg(&f, 3, "defXYZ"); /* bytes past the FIN are bogus */
+    seg(&f, 0, "abc");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "abcdef");
+    CU_ASSERT(mt_reasm_finished(&f.r));
+    teardown(&f);
+}
+
+static void test_per_direction_limit(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    f.b.max_dir = 200;
+    char chunk[101];
+    memset(chunk, 'x', 100);
+    chunk[100] = '\0';
+    seg(&f, 10, chunk); /* 100 + overhead held: under the limit */
+    CU_ASSERT_EQUAL(f.s.n, 0);
+    seg(&f, 120, chunk); /* over the limit: give up on the first hole */
+    CU_ASSERT_EQUAL(f.b.limit_gaps, 1);
+    CU_ASSERT(f.r.held_bytes <= 200);
+    CU_ASSERT(strncmp(f.s.buf, "[10]xxxx", 8) == 0);
+    mt_reasm_flush(&f.r, &f.b, &f.out);
+    CU_ASSERT_EQUAL(f.b.held, 0);
+    teardown(&f);
+}
+
+static void test_tiny_segments_charged(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    f.b.max_dir = 4096;
+    /* 1-byte segments, each after a hole: overhead keeps the count bounded. */
+    for (uint32_t i = 0; i < 10000; i++)
+        seg(&f, 2 + 2 * i, "z");
+    CU_ASSERT(f.r.held_bytes <= 4096);
+    CU_ASSERT(f.b.held_peak <= 4096 + 1 + MT_REASM_SEG_OVERHEAD);
+    teardown(&f);
+}
+
+static void test_far_ahead_dropped(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    seg(&f, 0x70000000, "bogus");
+    CU_ASSERT_EQUAL(f.b.out_of_window, 1);
+    CU_ASSERT_EQUAL(f.b.held, 0);
+    teardown(&f);
+}
+
+/* Every split of a message into two segments, delivered in both orders,
+ * gives back the message. */
+static void test_every_split(void)
+{
+    const char *msg = "a001 AUTHENTICATE PLAIN AGJvYgBzZWNyZXQ=\r\n";
+    size_t n = strlen(msg);
+    for (size_t cut = 1; cut < n; cut++) {
+        for (int order = 0; order < 2; order++) {
+            struct fixture f;
+            setup(&f, 5000);
+            const uint8_t *p = (const uint8_t *)msg;
+            if (order == 0) {
+                mt_reasm_segment(&f.r, &f.b, 5000, p, cut, &f.out);
+                mt_reasm_segment(&f.r, &f.b, 5000 + (uint32_t)cut, p + cut, n - cut, &f.out);
+            } else {
+                mt_reasm_segment(&f.r, &f.b, 5000 + (uint32_t)cut, p + cut, n - cut, &f.out);
+                mt_reasm_segment(&f.r, &f.b, 5000, p, cut, &f.out);
+            }
+            CU_ASSERT_STRING_EQUAL(f.s.buf, msg);
+            teardown(&f);
+        }
+    }
+}
+
+int register_reasm_suite(void)
+{
+    CU_pSuite s = CU_add_suite("reasm", NULL, NULL);
+    if (!s)
+        return -1;
+    return !CU_add_test(s, "in order, nothing buffered", test_in_order_no_copy) ||
+           !CU_add_test(s, "reordered segments", test_reorder) ||
+           !CU_add_test(s, "duplicates dropped", test_duplicates) ||
+           !CU_add_test(s, "overlap from either side: first copy wins", test_overlap_first_wins) ||
+           !CU_add_test(s, "one segment fills several holes", test_segment_spanning_holes) ||
+           !CU_add_test(s, "sequence numbers wrap past 2^32", test_sequence_wrap) ||
+           !CU_add_test(s, "unfilled hole becomes a gap", test_unfilled_gap) ||
+           !CU_add_test(s, "hole before FIN", test_gap_before_fin) ||
+           !CU_add_test(s, "FIN before data, data past FIN", test_fin_before_data) ||
+           !CU_add_test(s, "per-direction limit", test_per_direction_limit) ||
+           !CU_add_test(s, "tiny segments are charged overhead", test_tiny_segments_charged) ||
+           !CU_add_test(s, "segments far ahead dropped", test_far_ahead_dropped) ||
+           !CU_add_test(s, "every two-segment split, both orders", test_every_split);
+}
