@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# End-to-end tests: runs ./mailtap over every capture in captures/ and checks
+#  - --export is byte-identical to tcpflow's output,
+#  - a mangled copy (reordered, duplicated, overlapping, 1-3 byte segments)
+#    exports the same streams as the clean capture,
+#  - --follow matches the expected transcript in tests/e2e/expected/,
+#  - errors give one clear line and the documented exit status.
+# Usage: MAILTAP=/path/to/mailtap tests/e2e/run.sh [--update]
+#   --update rewrites the expected transcripts from the current binary.
+set -u
+cd "$(dirname "$0")/../.."
+MAILTAP=${MAILTAP:-$PWD/mailtap}
+UPDATE=0
+[ "${1:-}" = "--update" ] && UPDATE=1
+PY=${PYTHON:-python3}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+unset NO_COLOR
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL: $*"
+}
+
+# check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
+# Runs a command, checks its exit status and that stderr matches a pattern
+# and, when the status is nonzero, is a single line (plus usage lines).
+check_status() {
+    local name=$1 want=$2 pattern=$3
+    shift 4
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        bad "$name: exit status $got, wanted $want; stderr: $(head -3 "$TMP/err")"
+    elif ! grep -Eq -- "$pattern" "$TMP/err"; then
+        bad "$name: stderr does not match /$pattern/: $(head -3 "$TMP/err")"
+    elif grep -q 'Sanitizer\|runtime error' "$TMP/err"; then
+        bad "$name: sanitizer report: $(grep -m1 'Sanitizer\|runtime error' "$TMP/err")"
+    else
+        ok
+    fi
+}
+
+captures=$(ls captures/*.pcap captures/*.pcapng 2>/dev/null | sort)
+if [ -z "$captures" ]; then
+    bad "no captures in captures/"
+fi
+command -v tcpflow >/dev/null || bad "tcpflow is not installed (.ci/run installs it)"
+
+for cap in $captures; do
+    name=$(basename "$cap")
+    name=${name%.*}
+
+    # 1. --export equals tcpflow.
+    rm -rf "$TMP/mt" "$TMP/tf"
+    mkdir -p "$TMP/tf"
+    if ! "$MAILTAP" -q -r "$cap" --export "$TMP/mt" 2>"$TMP/err"; then
+        bad "$name: --export failed: $(head -3 "$TMP/err")"
+        continue
+    fi
+    if [ -s "$TMP/err" ]; then
+        bad "$name: --export -q wrote to stderr: $(head -3 "$TMP/err")"
+    fi
+    (cd "$TMP/tf" && tcpflow -r "$OLDPWD/$cap" >/dev/null 2>&1)
+    rm -f "$TMP/tf/report.xml"
+    if [ -z "$(ls "$TMP/tf")" ]; then
+        bad "$name: tcpflow found no streams"
+    elif diff -r "$TMP/tf" "$TMP/mt" >"$TMP/diff"; then
+        ok
+    else
+        bad "$name: --export differs from tcpflow: $(head -5 "$TMP/diff")"
+    fi
+
+    # 2. A mangled copy exports the same streams.
+    for seed in 1 2; do
+        rm -rf "$TMP/mg"
+        if ! $PY tests/tools/pcap-mangle.py "$cap" "$TMP/mangled.pcap" --seed "$seed" >/dev/null 2>"$TMP/err"; then
+            bad "$name: pcap-mangle.py failed: $(tail -2 "$TMP/err")"
+            continue
+        fi
+        if ! "$MAILTAP" -q -r "$TMP/mangled.pcap" --export "$TMP/mg" 2>"$TMP/err"; then
+            bad "$name (mangled, seed $seed): mailtap failed: $(head -3 "$TMP/err")"
+        elif diff -r "$TMP/mt" "$TMP/mg" >"$TMP/diff"; then
+            ok
+        else
+            bad "$name (mangled, seed $seed): streams differ: $(head -5 "$TMP/diff")"
+        fi
+    done
+
+    # 3. --follow transcript (no color when not a terminal).
+    exp=tests/e2e/expected/$name.follow
+    "$MAILTAP" -q -r "$cap" --follow >"$TMP/follow" 2>"$TMP/err"
+    st=$?
+    if [ $st -ne 0 ]; then
+        bad "$name: --follow exit status $st: $(head -3 "$TMP/err")"
+    elif [ $UPDATE = 1 ]; then
+        mkdir -p tests/e2e/expected
+        cp "$TMP/follow" "$exp"
+        ok
+    elif [ ! -f "$exp" ]; then
+        bad "$name: no expected transcript $exp (run tests/e2e/run.sh --update)"
+    elif cmp -s "$exp" "$TMP/follow"; then
+        ok
+    else
+        bad "$name: --follow differs from $exp: $(diff "$exp" "$TMP/follow" | head -5)"
+    fi
+    if grep -q $'\033' "$TMP/follow"; then
+        bad "$name: --follow to a pipe contains escape sequences"
+    fi
+done
+
+# --- Sources and options -------------------------------------------------
+first=$(echo "$captures" | head -1)
+if [ -n "$first" ]; then
+    # Standard input gives the same transcript as the file.
+    "$MAILTAP" -q -r "$first" >"$TMP/a" 2>/dev/null
+    "$MAILTAP" -q -r - <"$first" >"$TMP/b" 2>/dev/null
+    if [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b"; then ok; else bad "-r - differs from -r FILE"; fi
+
+    # Colors: forced on, red client and blue server; never with --color=never.
+    "$MAILTAP" -q -r "$first" --color=always >"$TMP/c" 2>/dev/null
+    if grep -q $'\033\[31mC ' "$TMP/c" && grep -q $'\033\[34mS ' "$TMP/c"; then ok; else
+        bad "--color=always: no red client or blue server lines"
+    fi
+    # On a terminal (a pty made by script(1)) color is on by default, and
+    # NO_COLOR turns it off.
+    if command -v script >/dev/null; then
+        script -qec "$MAILTAP -q -r $first" /dev/null >"$TMP/tty" 2>&1
+        if grep -q $'\033\[31mC ' "$TMP/tty" && grep -q $'\033\[34mS ' "$TMP/tty"; then ok; else
+            bad "on a terminal: no red client or blue server lines"
+        fi
+        NO_COLOR=1 script -qec "$MAILTAP -q -r $first" /dev/null >"$TMP/tty" 2>&1
+        if grep -q $'\033\[3[14]m' "$TMP/tty"; then bad "NO_COLOR ignored on a terminal"; else ok; fi
+    else
+        bad "script(1) missing: cannot test terminal output"
+    fi
+
+    # A BPF filter that matches nothing gives no sessions; -c limits packets.
+    "$MAILTAP" -r "$first" 'udp port 53' >"$TMP/f" 2>"$TMP/err"
+    if [ ! -s "$TMP/f" ] && grep -q '^mailtap: 0 packets' "$TMP/err"; then ok; else
+        bad "filter 'udp port 53': $(head -2 "$TMP/err")"
+    fi
+    "$MAILTAP" -r "$first" -c 3 >/dev/null 2>"$TMP/err"
+    if grep -q '^mailtap: 3 packets' "$TMP/err"; then ok; else bad "-c 3: $(head -1 "$TMP/err")"; fi
+
+    # A file cut short mid-record: what came before is processed, a warning
+    # is printed, exit 0.
+    size=$(stat -c %s "$first")
+    head -c $((size - 7)) "$first" >"$TMP/cut.pcap"
+    check_status "truncated file" 0 'warning: .*cut short' -- "$MAILTAP" -r "$TMP/cut.pcap"
+    if grep -q '^== session 1' "$TMP/out"; then ok; else bad "truncated file: no session shown"; fi
+    head -c 20 "$first" >"$TMP/cut-header.pcap"
+    check_status "file cut inside its header" 1 "cut-header.pcap: cut short inside the file header" -- \
+        "$MAILTAP" -r "$TMP/cut-header.pcap"
+fi
+
+# --- Errors ----------------------------------------------------------------
+: >"$TMP/empty.pcap"
+check_status "empty file" 1 '^mailtap: .*empty.pcap: empty file' -- "$MAILTAP" -r "$TMP/empty.pcap"
+head -c 4096 /dev/urandom >"$TMP/random.bin"
+printf 'RAND' | dd of="$TMP/random.bin" conv=notrunc 2>/dev/null
+check_status "random bytes" 1 '^mailtap: .*random.bin: not a pcap or pcapng capture' -- \
+    "$MAILTAP" -r "$TMP/random.bin"
+check_status "missing file" 1 '^mailtap: .*nonexistent.pcap: No such file' -- \
+    "$MAILTAP" -r "$TMP/nonexistent.pcap"
+check_status "empty standard input" 1 '^mailtap: standard input: ' -- \
+    "$MAILTAP" -r - </dev/null
+check_status "no source" 2 '^usage: mailtap' -- "$MAILTAP"
+check_status "unknown option" 2 'unknown option --bogus' -- "$MAILTAP" --bogus -r x
+check_status "bad number" 2 'max-flows' -- "$MAILTAP" -r x --max-flows=-3
+check_status "bad color" 2 'color takes' -- "$MAILTAP" -r x --color=purple
+check_status "no such interface" 1 '^mailtap: nosuchif0: ' -- "$MAILTAP" -i nosuchif0
+if [ -n "$first" ]; then
+    check_status "bad filter" 2 "bad filter expression 'tcp port banana'" -- \
+        "$MAILTAP" -r "$first" tcp port banana
+fi
+# Unsupported link type: a pcap header for IEEE 802.11 (105) and one frame.
+$PY - "$TMP/wifi.pcap" <<'PYEOF'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 105))
+    f.write(struct.pack("<IIII", 1, 0, 24, 24) + bytes(24))
+PYEOF
+check_status "unsupported link type" 1 'wifi.pcap: unsupported link type IEEE802_11' -- \
+    "$MAILTAP" -r "$TMP/wifi.pcap"
+echo x >"$TMP/file"
+if [ -n "$first" ]; then
+    check_status "export into a file" 1 "file: not a directory" -- \
+        "$MAILTAP" -r "$first" --export "$TMP/file"
+fi
+
+echo "e2e: $pass passed, $fail failed"
+[ $fail -eq 0 ]
