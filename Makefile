@@ -53,7 +53,9 @@ TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/unit-tests
 
-.PHONY: all check check-normal check-sanitize unit e2e demo bench install uninstall clean captures
+FUZZ_SECS ?= 60
+
+.PHONY: all check fuzz check-normal check-sanitize unit e2e demo bench install uninstall clean captures
 
 all: $(BIN)
 
@@ -100,6 +102,15 @@ bench: $(BIN)
 
 captures:
 	captures/make-captures.sh
+
+# Coverage-guided fuzzing of the pipeline (clang's libFuzzer), seeded with
+# the frames of captures/. Not part of check: it runs for FUZZ_SECS seconds.
+fuzz:
+	@mkdir -p build/fuzz/corpus
+	clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PCAP_CFLAGS) \
+	  -o build/fuzz/fuzz_pipeline tests/fuzz/fuzz_pipeline.c $(LIB_SRCS) $(PCAP_LIBS)
+	python3 tests/fuzz/seed-corpus.py build/fuzz/corpus captures/*.pcap
+	build/fuzz/fuzz_pipeline -max_total_time=$(FUZZ_SECS) -max_len=8192 build/fuzz/corpus
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmark: makes a large capture (>= 320 MB, not committed) from the real
+# captures in captures/, then measures mailtap's wall time, throughput and peak
+# resident memory over it in each output mode. Results: docs/performance.md.
+#   scripts/bench.sh                 (or: make bench)
+#   BENCH_SIZE_MB=1000 scripts/bench.sh
+# Exits 1 if peak memory exceeds BENCH_MAX_RSS_MB (default 64).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MAILTAP=${MAILTAP:-./mailtap}
+DIR=${BENCH_DIR:-build/bench}
+SIZE=${BENCH_SIZE_MB:-320}
+MAX_RSS=${BENCH_MAX_RSS_MB:-64}
+mkdir -p "$DIR"
+
+make_capture() { # OUT EXTRA-ARGS...
+    local out=$1
+    shift
+    if [ ! -f "$out" ] || [ "$(stat -c %s "$out")" -lt $((SIZE * 1000000)) ]; then
+        python3 scripts/make-big-capture.py "$out" --size-mb "$SIZE" --seed 1 "$@" captures/*.pcap
+    fi
+}
+make_capture "$DIR/big.pcap"
+make_capture "$DIR/big-lossy.pcap" --loss 1 --reorder 2
+
+# Runs a command, prints seconds and peak RSS of the child (MiB).
+measure() {
+    python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+t = time.monotonic()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+secs = time.monotonic() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+if r.returncode != 0:
+    sys.stderr.write(r.stderr.decode(errors="replace"))
+    sys.exit(r.returncode)
+print(f"{secs:.2f} {rss:.1f}")
+PY
+}
+
+fail=0
+printf '%-34s %10s %10s %12s %14s\n' "run" "size MB" "seconds" "MB/s" "peak RSS MiB"
+for cap in "$DIR/big.pcap" "$DIR/big-lossy.pcap"; do
+    mb=$(($(stat -c %s "$cap") / 1000000))
+    for mode in follow export; do
+        rm -rf "$DIR/export"
+        if [ $mode = follow ]; then
+            res=$(measure "$MAILTAP" -q -r "$cap" --follow)
+        else
+            res=$(measure "$MAILTAP" -q -r "$cap" --export "$DIR/export")
+        fi
+        read -r secs rss <<<"$res"
+        rate=$(python3 -c "print(f'{$mb / max($secs, 0.001):.0f}')")
+        printf '%-34s %10s %10s %12s %14s\n' "$(basename "$cap") --$mode" "$mb" "$secs" "$rate" "$rss"
+        if python3 -c "import sys; sys.exit(0 if $rss <= $MAX_RSS else 1)"; then :; else
+            echo "bench: peak RSS ${rss} MiB is over ${MAX_RSS} MiB" >&2
+            fail=1
+        fi
+    done
+done
+rm -rf "$DIR/export"
+"$MAILTAP" -r "$DIR/big-lossy.pcap" --export "$DIR/export" 2>&1 >/dev/null | sed 's/^/  /'
+rm -rf "$DIR/export"
+exit $fail
