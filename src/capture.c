@@ -77,7 +77,9 @@ static struct mt_capture *open_file(const char *file, char *err, size_t errlen)
         const char *why = ebuf[0] ? ebuf : "cannot read capture";
         if (strstr(ebuf, "only got 0"))
             why = "empty input, not a pcap or pcapng capture";
-        else if (strstr(ebuf, "file header") || strstr(ebuf, "unknown file format"))
+        else if (strstr(ebuf, "file header"))
+            why = "cut short inside the file header, not a complete capture";
+        else if (strstr(ebuf, "unknown file format"))
             why = "not a pcap or pcapng capture";
         snprintf(err, errlen, "%s: %s", display_name(file), why);
         return NULL;
