@@ -1,66 +1,541 @@
 #include "mailtap/dissect.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "mailtap/proto.h"
+#include "mailtap/tls.h"
 
 struct mt_dissector {
     struct mt_bus *bus;
+    struct mt_dissect_config cfg;
+    struct mt_dissect_stats st;
 };
 
-struct session {
-    struct mt_session_info info;
-    void *slots[MT_MAX_SINKS];
+#define MAX_HELD_SEGS 32
+
+struct dirctx {
+    struct mt_dsession *s;
+    enum mt_dir dir;
 };
+
+struct mt_dsession {
+    struct mt_dissector *d;
+    struct mt_session_info info;
+    struct mt_session_state state;
+    void *slots[MT_MAX_SINKS];
+    const struct mt_proto_ops *ops;
+    void *pst;
+    struct mt_lines lines[2];
+    struct dirctx dctx[2];
+    int decided;
+    /* Bytes held until the protocol is known (unknown ports only). */
+    uint8_t held[MT_DETECT_MAX];
+    size_t held_len;
+    struct {
+        uint8_t dir;
+        uint16_t len;
+    } held_seg[MAX_HELD_SEGS];
+    size_t nheld;
+    /* TLS: expecting a ClientHello from the client; then encrypted. */
+    int want_hello;
+    uint8_t *hello;
+    size_t hello_len;
+    int encrypted;
+    mt_time_us now;
+    uint64_t seq;
+};
+
+/* --- configuration -------------------------------------------------------- */
+
+static int add_rule(struct mt_dissect_config *cfg, uint16_t port, enum mt_proto proto, int tls)
+{
+    for (size_t i = 0; i < cfg->nports; i++) {
+        if (cfg->ports[i].port == port) {
+            cfg->ports[i].proto = proto;
+            cfg->ports[i].tls = tls;
+            return 0;
+        }
+    }
+    if (cfg->nports == MT_MAX_PORT_RULES)
+        return -1;
+    cfg->ports[cfg->nports++] = (struct mt_port_rule){port, proto, tls};
+    return 0;
+}
+
+void mt_dissect_default_config(struct mt_dissect_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_line = MT_DEFAULT_MAX_LINE;
+    add_rule(cfg, 110, MT_PROTO_POP3, 0);
+    add_rule(cfg, 143, MT_PROTO_IMAP, 0);
+    add_rule(cfg, 25, MT_PROTO_SMTP, 0);
+    add_rule(cfg, 587, MT_PROTO_SMTP, 0);
+    add_rule(cfg, 2525, MT_PROTO_SMTP, 0);
+    add_rule(cfg, 995, MT_PROTO_POP3, 1);
+    add_rule(cfg, 993, MT_PROTO_IMAP, 1);
+    add_rule(cfg, 465, MT_PROTO_SMTP, 1);
+}
+
+int mt_dissect_parse_ports(struct mt_dissect_config *cfg, const char *spec, char *err,
+                           size_t errlen)
+{
+    static const struct {
+        const char *name;
+        enum mt_proto proto;
+        int tls;
+    } names[] = {{"pop3", MT_PROTO_POP3, 0}, {"imap", MT_PROTO_IMAP, 0},
+                 {"smtp", MT_PROTO_SMTP, 0}, {"pop3s", MT_PROTO_POP3, 1},
+                 {"imaps", MT_PROTO_IMAP, 1}, {"smtps", MT_PROTO_SMTP, 1}};
+    const char *p = spec;
+    while (*p) {
+        const char *colon = strchr(p, ':');
+        const char *comma = strchr(p, ',');
+        if (!comma)
+            comma = p + strlen(p);
+        if (!colon || colon > comma) {
+            snprintf(err, errlen, "--ports: '%.*s' is not NAME:PORT", (int)(comma - p), p);
+            return -1;
+        }
+        size_t nl = (size_t)(colon - p);
+        size_t i;
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i].name) == nl && strncmp(p, names[i].name, nl) == 0)
+                break;
+        if (i == sizeof names / sizeof names[0]) {
+            snprintf(err, errlen, "--ports: unknown protocol '%.*s' (pop3, imap, smtp, pop3s, imaps, smtps)",
+                     (int)nl, p);
+            return -1;
+        }
+        unsigned long port = 0;
+        const char *q = colon + 1;
+        if (q == comma) {
+            snprintf(err, errlen, "--ports: missing port after '%.*s'", (int)nl, p);
+            return -1;
+        }
+        for (; q < comma; q++) {
+            if (*q < '0' || *q > '9' || port > 65535) {
+                snprintf(err, errlen, "--ports: bad port in '%.*s'", (int)(comma - p), p);
+                return -1;
+            }
+            port = port * 10 + (unsigned long)(*q - '0');
+        }
+        if (port == 0 || port > 65535) {
+            snprintf(err, errlen, "--ports: port out of range in '%.*s'", (int)(comma - p), p);
+            return -1;
+        }
+        if (add_rule(cfg, (uint16_t)port, names[i].proto, names[i].tls) != 0) {
+            snprintf(err, errlen, "--ports: more than %d rules", MT_MAX_PORT_RULES);
+            return -1;
+        }
+        p = *comma ? comma + 1 : comma;
+    }
+    return 0;
+}
+
+/* --- services for the protocol modules ------------------------------------ */
+
+static void emit(struct mt_dsession *s, struct mt_event *ev)
+{
+    ev->session = &s->info;
+    ev->state = &s->state;
+    if (!ev->ts)
+        ev->ts = s->now;
+    mt_bus_emit(s->d->bus, ev, s->slots);
+}
+
+static uint64_t emit_msg(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
+                         const char *label, const uint8_t *p, size_t n, int partial, int truncated,
+                         const struct mt_span *spans, size_t nspans)
+{
+    struct mt_message m;
+    memset(&m, 0, sizeof m);
+    m.kind = kind;
+    m.label = label ? label : "";
+    m.text = p;
+    m.len = n;
+    m.partial = partial;
+    m.truncated = truncated;
+    m.seq = ++s->seq;
+    if (nspans > MT_MAX_SPANS)
+        nspans = MT_MAX_SPANS;
+    for (size_t i = 0; i < nspans; i++) {
+        /* Spans always lie inside the text. */
+        if (spans[i].off >= n || spans[i].len == 0)
+            continue;
+        m.spans[m.nspans].off = spans[i].off;
+        m.spans[m.nspans].len = spans[i].len > n - spans[i].off ? n - spans[i].off : spans[i].len;
+        m.nspans++;
+    }
+    s->state.messages++;
+    struct mt_event ev = {.type = MT_EV_MESSAGE, .dir = dir, .msg = &m};
+    emit(s, &ev);
+    return m.seq;
+}
+
+uint64_t mt_emit_message(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
+                         const char *label, const uint8_t *p, size_t n, int partial,
+                         const struct mt_span *spans, size_t nspans)
+{
+    return emit_msg(s, dir, kind, label, p, n, partial, 0, spans, nspans);
+}
+
+uint64_t mt_emit_line(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
+                      const char *label, const struct mt_line *line, const struct mt_span *spans,
+                      size_t nspans)
+{
+    if (line->truncated)
+        s->d->st.lines_truncated++;
+    return emit_msg(s, dir, kind, label, line->p, line->n, line->no_eol, line->truncated, spans,
+                    nspans);
+}
+
+void mt_emit_credential(struct mt_dsession *s, const struct mt_credential *c)
+{
+    struct mt_credential cred = *c;
+    cred.proto = s->state.proto;
+    s->state.credentials++;
+    s->d->st.credentials++;
+    struct mt_event ev = {.type = MT_EV_CREDENTIAL, .cred = &cred};
+    emit(s, &ev);
+}
+
+void mt_emit_warning(struct mt_dsession *s, const char *text)
+{
+    struct mt_event ev = {.type = MT_EV_WARNING, .text = text};
+    emit(s, &ev);
+}
+
+void mt_start_tls(struct mt_dsession *s)
+{
+    s->want_hello = 1;
+    s->state.starttls = 1;
+}
+
+void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n)
+{
+    mt_lines_expect_raw(&s->lines[dir], n);
+}
+
+mt_time_us mt_now(const struct mt_dsession *s) { return s->now; }
+
+/* --- framing callbacks ------------------------------------------------------- */
+
+static void on_line(void *ctx, const struct mt_line *line)
+{
+    struct dirctx *dc = ctx;
+    dc->s->ops->line(dc->s->pst, dc->dir, line);
+}
+
+static void on_raw(void *ctx, const struct mt_line *line, int last)
+{
+    struct dirctx *dc = ctx;
+    dc->s->ops->raw(dc->s->pst, dc->dir, line, last);
+}
+
+static const struct mt_lines_ops line_ops = {on_line, on_raw};
+
+/* A session of no known protocol: its lines as they are. */
+static void on_unknown_line(void *ctx, const struct mt_line *line)
+{
+    struct dirctx *dc = ctx;
+    mt_emit_line(dc->s, dc->dir, MT_MSG_RAW, "", line, NULL, 0);
+}
+
+static void on_unknown_raw(void *ctx, const struct mt_line *line, int last)
+{
+    (void)last;
+    on_unknown_line(ctx, line);
+}
+
+static const struct mt_lines_ops unknown_ops = {on_unknown_line, on_unknown_raw};
+
+static const struct mt_lines_ops *framing(const struct mt_dsession *s)
+{
+    return s->ops && s->pst ? &line_ops : &unknown_ops;
+}
+
+/* --- protocol recognition --------------------------------------------------- */
+
+static const struct mt_port_rule *rule_for(const struct mt_dissector *d, uint16_t port)
+{
+    for (size_t i = 0; i < d->cfg.nports; i++)
+        if (d->cfg.ports[i].port == port)
+            return &d->cfg.ports[i];
+    return NULL;
+}
+
+static int starts_with(const uint8_t *p, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    return n >= k && memcmp(p, s, k) == 0;
+}
+
+/* What a server greeting says the protocol is. */
+static enum mt_proto greeting_proto(const uint8_t *p, size_t n)
+{
+    if (starts_with(p, n, "+OK"))
+        return MT_PROTO_POP3;
+    if (starts_with(p, n, "* OK") || starts_with(p, n, "* PREAUTH") || starts_with(p, n, "* BYE"))
+        return MT_PROTO_IMAP;
+    if (starts_with(p, n, "220 ") || starts_with(p, n, "220-") || starts_with(p, n, "220\r"))
+        return MT_PROTO_SMTP;
+    return MT_PROTO_UNKNOWN;
+}
+
+static const struct mt_proto_ops *ops_for(enum mt_proto p)
+{
+    switch (p) {
+    case MT_PROTO_POP3: return &mt_pop3_ops;
+    case MT_PROTO_IMAP: return &mt_imap_ops;
+    case MT_PROTO_SMTP: return &mt_smtp_ops;
+    case MT_PROTO_UNKNOWN: break;
+    }
+    return NULL;
+}
+
+static void set_proto(struct mt_dsession *s, enum mt_proto p, int tls)
+{
+    s->decided = 1;
+    s->state.proto = p;
+    s->ops = ops_for(p);
+    if (tls) {
+        s->want_hello = 1;
+        s->state.implicit_tls = 1;
+    }
+}
+
+/* Decides from what is held; force decides even on too little evidence. */
+static int try_decide(struct mt_dsession *s, int force)
+{
+    const struct mt_port_rule *r = rule_for(s->d, s->info.server.port);
+    if (r) {
+        set_proto(s, r->proto, r->tls);
+        return 1;
+    }
+    if (s->nheld == 0) {
+        if (force)
+            set_proto(s, MT_PROTO_UNKNOWN, 0);
+        return force;
+    }
+    if (s->held_seg[0].dir == MT_DIR_CLIENT) {
+        /* Mail servers speak first; a client speaking first is TLS or not mail. */
+        set_proto(s, MT_PROTO_UNKNOWN, mt_tls_maybe(s->held, s->held_seg[0].len));
+        return 1;
+    }
+    /* The server's bytes so far, in order. */
+    uint8_t srv[MT_DETECT_MAX];
+    size_t sn = 0, off = 0;
+    for (size_t i = 0; i < s->nheld; i++) {
+        if (s->held_seg[i].dir == MT_DIR_SERVER) {
+            memcpy(srv + sn, s->held + off, s->held_seg[i].len);
+            sn += s->held_seg[i].len;
+        }
+        off += s->held_seg[i].len;
+    }
+    if (!memchr(srv, '\n', sn) && sn < MT_DETECT_MAX && s->nheld < MAX_HELD_SEGS && !force)
+        return 0;
+    set_proto(s, greeting_proto(srv, sn), 0);
+    return 1;
+}
+
+/* --- the data path ------------------------------------------------------------ */
+
+static void text(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, size_t n)
+{
+    mt_lines_feed(&s->lines[dir], p, n, framing(s), &s->dctx[dir]);
+}
+
+static void tls_seen(struct mt_dsession *s, const struct mt_tls_info *info)
+{
+    char vbuf[32];
+    struct mt_tls_event t = {
+        .version = info ? mt_tls_version_name(info->max_version, vbuf, sizeof vbuf) : "unknown",
+        .sni = info ? info->sni : "",
+        .implicit = s->state.implicit_tls,
+    };
+    s->encrypted = 1;
+    s->want_hello = 0;
+    s->state.tls = 1;
+    s->d->st.tls_sessions++;
+    free(s->hello);
+    s->hello = NULL;
+    s->hello_len = 0;
+    struct mt_event ev = {.type = MT_EV_TLS, .dir = MT_DIR_CLIENT, .tls = &t};
+    emit(s, &ev);
+}
+
+static void client_hello_bytes(struct mt_dsession *s, const uint8_t *p, size_t n)
+{
+    if (!s->hello && !(s->hello = malloc(MT_TLS_MAX_HELLO)))
+        return;
+    size_t take = n < MT_TLS_MAX_HELLO - s->hello_len ? n : MT_TLS_MAX_HELLO - s->hello_len;
+    memcpy(s->hello + s->hello_len, p, take);
+    s->hello_len += take;
+    struct mt_tls_info info;
+    enum mt_tls_result r = mt_tls_client_hello(s->hello, s->hello_len, &info);
+    if (r == MT_TLS_HELLO) {
+        tls_seen(s, &info);
+    } else if (r == MT_TLS_NOT_TLS || s->hello_len == MT_TLS_MAX_HELLO) {
+        /* Not TLS after all: read it as text. */
+        uint8_t *buf = s->hello;
+        size_t len = s->hello_len;
+        s->hello = NULL;
+        s->hello_len = 0;
+        s->want_hello = 0;
+        if (s->state.starttls)
+            mt_emit_warning(s, "expected a TLS ClientHello after STARTTLS; reading text");
+        text(s, MT_DIR_CLIENT, buf, len);
+        if (take < n)
+            text(s, MT_DIR_CLIENT, p + take, n - take);
+        free(buf);
+    }
+}
+
+static void process(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, size_t n)
+{
+    s->state.bytes[dir] += n;
+    struct mt_event ev = {.type = MT_EV_DATA, .dir = dir, .data = p, .len = n};
+    emit(s, &ev);
+    if (s->encrypted)
+        return;
+    if (dir == MT_DIR_CLIENT && s->want_hello) {
+        client_hello_bytes(s, p, n);
+        return;
+    }
+    text(s, dir, p, n);
+}
+
+static void start(struct mt_dsession *s)
+{
+    if (s->ops)
+        s->pst = s->ops->create(s);
+    struct mt_event ev = {.type = MT_EV_SESSION_START, .ts = s->info.start};
+    emit(s, &ev);
+    /* Replay what was held while deciding. */
+    size_t off = 0;
+    for (size_t i = 0; i < s->nheld; i++) {
+        process(s, s->held_seg[i].dir, s->held + off, s->held_seg[i].len);
+        off += s->held_seg[i].len;
+    }
+    s->nheld = 0;
+    s->held_len = 0;
+}
 
 static void *on_open(void *ctx, const struct mt_session_info *info)
 {
     struct mt_dissector *d = ctx;
-    struct session *s = calloc(1, sizeof *s);
+    struct mt_dsession *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    s->d = d;
     s->info = *info;
-    struct mt_event ev = {.type = MT_EV_SESSION_START, .ts = info->start, .session = &s->info};
-    mt_bus_emit(d->bus, &ev, s->slots);
+    s->now = info->start;
+    for (int i = 0; i < 2; i++) {
+        mt_lines_init(&s->lines[i], d->cfg.max_line);
+        s->dctx[i] = (struct dirctx){s, (enum mt_dir)i};
+    }
     return s;
 }
 
 static void on_data(void *ctx, void *sess, enum mt_dir dir, const uint8_t *p, size_t n,
                     mt_time_us ts)
 {
-    struct mt_dissector *d = ctx;
-    struct session *s = sess;
+    (void)ctx;
+    struct mt_dsession *s = sess;
     if (!s)
         return;
-    struct mt_event ev = {
-        .type = MT_EV_DATA, .ts = ts, .session = &s->info, .dir = dir, .data = p, .len = n};
-    mt_bus_emit(d->bus, &ev, s->slots);
+    s->now = ts;
+    if (!s->decided) {
+        if (try_decide(s, 0)) {
+            start(s);
+        } else if (s->held_len + n <= MT_DETECT_MAX && s->nheld < MAX_HELD_SEGS) {
+            memcpy(s->held + s->held_len, p, n);
+            s->held_len += n;
+            s->held_seg[s->nheld].dir = (uint8_t)dir;
+            s->held_seg[s->nheld].len = (uint16_t)n;
+            s->nheld++;
+            if (!try_decide(s, 0))
+                return;
+            start(s);
+            return;
+        } else {
+            try_decide(s, 1);
+            start(s);
+        }
+    }
+    process(s, dir, p, n);
+}
+
+static void ensure_started(struct mt_dsession *s)
+{
+    if (!s->decided) {
+        try_decide(s, 1);
+        start(s);
+    }
 }
 
 static void on_gap(void *ctx, void *sess, enum mt_dir dir, uint64_t n, mt_time_us ts)
 {
-    struct mt_dissector *d = ctx;
-    struct session *s = sess;
+    (void)ctx;
+    struct mt_dsession *s = sess;
     if (!s)
         return;
-    struct mt_event ev = {.type = MT_EV_GAP, .ts = ts, .session = &s->info, .dir = dir, .gap = n};
-    mt_bus_emit(d->bus, &ev, s->slots);
+    s->now = ts;
+    ensure_started(s);
+    struct mt_event ev = {.type = MT_EV_GAP, .dir = dir, .gap = n};
+    emit(s, &ev);
+    if (s->encrypted)
+        return;
+    if (dir == MT_DIR_CLIENT && s->want_hello) {
+        /* Part of the handshake is lost; what follows is encrypted anyway. */
+        tls_seen(s, NULL);
+        return;
+    }
+    mt_lines_gap(&s->lines[dir], n);
+    if (s->ops && s->pst)
+        s->ops->gap(s->pst, dir, n);
 }
 
 static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us ts)
 {
-    struct mt_dissector *d = ctx;
-    struct session *s = sess;
+    (void)ctx;
+    struct mt_dsession *s = sess;
     if (!s)
         return;
-    struct mt_event ev = {.type = MT_EV_SESSION_END, .ts = ts, .session = &s->info, .reason = why};
-    mt_bus_emit(d->bus, &ev, s->slots);
+    s->now = ts;
+    ensure_started(s);
+    if (s->want_hello && s->hello_len > 0) {
+        /* An incomplete ClientHello at the end: still the start of TLS. */
+        tls_seen(s, NULL);
+    }
+    for (int i = 0; i < 2; i++)
+        mt_lines_flush(&s->lines[i], framing(s), &s->dctx[i]);
+    if (s->ops && s->pst)
+        s->ops->end(s->pst);
+    for (int i = 0; i < 2; i++) {
+        s->d->st.bytes_dropped += s->lines[i].dropped;
+        mt_lines_free(&s->lines[i]);
+    }
+    struct mt_event ev = {.type = MT_EV_SESSION_END, .reason = why};
+    emit(s, &ev);
+    if (s->ops && s->pst)
+        s->ops->destroy(s->pst);
+    free(s->hello);
     free(s);
 }
 
-struct mt_dissector *mt_dissector_create(struct mt_bus *bus)
+struct mt_dissector *mt_dissector_create(struct mt_bus *bus, const struct mt_dissect_config *cfg)
 {
     struct mt_dissector *d = calloc(1, sizeof *d);
-    if (d)
-        d->bus = bus;
+    if (!d)
+        return NULL;
+    d->bus = bus;
+    if (cfg)
+        d->cfg = *cfg;
+    else
+        mt_dissect_default_config(&d->cfg);
     return d;
 }
 
@@ -69,4 +544,9 @@ void mt_dissector_destroy(struct mt_dissector *d) { free(d); }
 struct mt_stream_ops mt_dissector_stream_ops(struct mt_dissector *d)
 {
     return (struct mt_stream_ops){on_open, on_data, on_gap, on_close, d};
+}
+
+void mt_dissector_get_stats(const struct mt_dissector *d, struct mt_dissect_stats *out)
+{
+    *out = d->st;
 }

@@ -46,3 +46,24 @@ void mt_bus_destroy(struct mt_bus *bus)
             bus->sinks[i].destroy(bus->sinks[i].ctx);
     bus->n = 0;
 }
+
+const char *mt_proto_name(enum mt_proto p)
+{
+    switch (p) {
+    case MT_PROTO_POP3: return "pop3";
+    case MT_PROTO_IMAP: return "imap";
+    case MT_PROTO_SMTP: return "smtp";
+    case MT_PROTO_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
+const char *mt_result_name(enum mt_result r)
+{
+    switch (r) {
+    case MT_RESULT_SUCCESS: return "success";
+    case MT_RESULT_FAILURE: return "failure";
+    case MT_RESULT_UNKNOWN: break;
+    }
+    return "unknown";
+}

@@ -23,11 +23,13 @@
 
 static const char usage_line[] =
     "usage: mailtap (-r FILE | -i IFACE | -D) [-p] [-s SNAPLEN] [-c COUNT] [-q]\n"
-    "               [--follow] [--export DIR] [--color=auto|always|never] [options]\n"
+    "               [--follow | --creds | --json] [--export DIR] [--mask]\n"
+    "               [--color=auto|always|never] [options]\n"
     "               [filter expression]\n";
 
 static const char help_text[] =
-    "Reassembles POP3, IMAP and SMTP sessions from a capture file or a live interface.\n"
+    "Reassembles POP3, IMAP and SMTP sessions from a capture file or a live interface,\n"
+    "labels every command and reply, and finds the credentials sent in the clear.\n"
     "\n"
     "Packet source:\n"
     "  -r FILE              read a pcap or pcapng file (- for standard input)\n"
@@ -40,7 +42,11 @@ static const char help_text[] =
     "\n"
     "Output:\n"
     "  --follow             each session as a conversation (the default)\n"
+    "  --creds              a table of the credentials found, and nothing else\n"
+    "  --json               JSON Lines: one object per event (docs/json.md)\n"
     "  --export DIR         each direction's bytes into a file in DIR (tcpflow naming)\n"
+    "  --mask               hide passwords, tokens and crackable lines (first and last\n"
+    "                       character kept), for reports and screenshots\n"
     "  --color[=WHEN]       color client red, server blue: auto (default), always, never;\n"
     "                       NO_COLOR in the environment turns auto off\n"
     "  -q                   no summary on standard error\n"
@@ -52,6 +58,12 @@ static const char help_text[] =
     "  --idle-timeout SECS  close sessions idle this long (default 600)\n"
     "  --max-open-files N   files --export keeps open at once (default 64)\n"
     "  --checksum=MODE      TCP checksums: off (default), count, verify (drop bad)\n"
+    "  --max-line BYTES     longest protocol line kept whole (default 64k)\n"
+    "\n"
+    "Protocols:\n"
+    "  --ports LIST         add or change port rules, e.g. imap:10143,pop3:1110,smtps:4465\n"
+    "                       (pop3 imap smtp, and pop3s imaps smtps for implicit TLS);\n"
+    "                       on other ports the server's greeting tells the protocol\n"
     "\n"
     "  -h, --help           this help\n"
     "  -V, --version        version\n"
@@ -65,8 +77,11 @@ struct options {
     int list_interfaces;
     uint64_t count;
     int quiet;
-    int follow;
+    enum { MODE_NONE, MODE_FOLLOW, MODE_CREDS, MODE_JSON } mode;
+    int mask;
     const char *export_dir;
+    struct mt_dissect_config dissect;
+    uint16_t server_ports[MT_MAX_PORT_RULES];
     int color; /* -1 auto */
     enum checksum_mode checksum;
     size_t max_open_files;
@@ -79,11 +94,11 @@ struct pipeline {
     enum checksum_mode checksum;
     struct mt_flow_table *flows;
     struct mt_bus *bus;
+    struct mt_dissector *dis;
     uint64_t packets, bytes, decoded, bad_checksums;
     uint64_t skipped[MT_SKIP_COUNT];
 };
 
-static const uint16_t mail_ports[] = {25, 110, 143, 465, 587, 993, 995, 2525};
 
 static struct mt_capture *running_capture;
 
@@ -163,8 +178,21 @@ enum {
     OPT_MAX_DIR_HELD,
     OPT_IDLE_TIMEOUT,
     OPT_MAX_OPEN_FILES,
-    OPT_CHECKSUM
+    OPT_CHECKSUM,
+    OPT_CREDS,
+    OPT_JSON,
+    OPT_MASK,
+    OPT_PORTS,
+    OPT_MAX_LINE
 };
+
+static void set_mode(struct options *o, int mode, const char *name)
+{
+    static const char *const names[] = {"", "--follow", "--creds", "--json"};
+    if (o->mode != MODE_NONE && o->mode != (unsigned)mode)
+        usage_error("%s and %s cannot be used together", names[o->mode], name);
+    o->mode = mode;
+}
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -179,6 +207,11 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"max-open-files", required_argument, NULL, OPT_MAX_OPEN_FILES},
         {"checksum", required_argument, NULL, OPT_CHECKSUM},
+        {"creds", no_argument, NULL, OPT_CREDS},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"mask", no_argument, NULL, OPT_MASK},
+        {"ports", required_argument, NULL, OPT_PORTS},
+        {"max-line", required_argument, NULL, OPT_MAX_LINE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -192,8 +225,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     o->flow.max_held = MT_DEFAULT_MAX_HELD;
     o->flow.max_dir_held = MT_DEFAULT_MAX_DIR_HELD;
     o->flow.idle_timeout_s = MT_DEFAULT_IDLE_TIMEOUT_S;
-    o->flow.server_ports = mail_ports;
-    o->flow.n_server_ports = sizeof mail_ports / sizeof mail_ports[0];
+    mt_dissect_default_config(&o->dissect);
 
     opterr = 0;
     int c;
@@ -214,7 +246,21 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 'V':
             printf("mailtap %s\n", MAILTAP_VERSION);
             exit(0);
-        case OPT_FOLLOW: o->follow = 1; break;
+        case OPT_FOLLOW: set_mode(o, MODE_FOLLOW, "--follow"); break;
+        case OPT_CREDS: set_mode(o, MODE_CREDS, "--creds"); break;
+        case OPT_JSON: set_mode(o, MODE_JSON, "--json"); break;
+        case OPT_MASK: o->mask = 1; break;
+        case OPT_PORTS: {
+            char perr[256];
+            if (mt_dissect_parse_ports(&o->dissect, optarg, perr, sizeof perr) != 0)
+                usage_error("%s", perr);
+            break;
+        }
+        case OPT_MAX_LINE:
+            o->dissect.max_line = parse_bytes(optarg, "--max-line");
+            if (o->dissect.max_line < 64 || o->dissect.max_line > (64u << 20))
+                usage_error("%s", "--max-line: from 64 bytes to 64M");
+            break;
         case OPT_EXPORT: o->export_dir = optarg; break;
         case OPT_COLOR:
             if (!optarg || strcmp(optarg, "always") == 0)
@@ -263,8 +309,14 @@ static void parse_options(int argc, char **argv, struct options *o)
         o->filter = join_args(argc - optind, argv + optind);
         o->cap.filter = o->filter;
     }
-    if (!o->follow && !o->export_dir)
-        o->follow = 1;
+    if (o->mode == MODE_NONE && !o->export_dir)
+        o->mode = MODE_FOLLOW;
+    /* A session picked up mid-stream: its client is the side talking to
+     * one of the mail ports, the defaults and those of --ports. */
+    for (size_t i = 0; i < o->dissect.nports; i++)
+        o->server_ports[i] = o->dissect.ports[i].port;
+    o->flow.server_ports = o->server_ports;
+    o->flow.n_server_ports = o->dissect.nports;
 }
 
 static int use_color(int setting)
@@ -344,6 +396,15 @@ static void print_summary(const struct pipeline *pl, const struct options *o,
                 st.evicted, st.timed_out, st.buffer_flushes, st.limit_gaps, st.out_of_window);
     fprintf(stderr, "mailtap: peak %zu flows, %zu bytes held out of order\n", st.peak_flows,
             st.peak_held);
+    struct mt_dissect_stats ds;
+    mt_dissector_get_stats(pl->dis, &ds);
+    fprintf(stderr, "mailtap: %" PRIu64 " credentials, %" PRIu64 " sessions encrypted with TLS\n",
+            ds.credentials, ds.tls_sessions);
+    if (ds.lines_truncated)
+        fprintf(stderr,
+                "mailtap: %" PRIu64 " lines longer than --max-line cut (%" PRIu64
+                " bytes not kept)\n",
+                ds.lines_truncated, ds.bytes_dropped);
     if (mt_capture_is_live(cap))
         fprintf(stderr, "mailtap: %" PRIu64 " packets dropped by the kernel or interface\n",
                 mt_capture_drops(cap));
@@ -384,13 +445,20 @@ int main(int argc, char **argv)
     struct mt_bus bus;
     mt_bus_init(&bus);
     struct mt_sink sink;
-    if (o.follow) {
-        if (mt_follow_sink(stdout, use_color(o.color), &sink) != 0) {
-            fprintf(stderr, "mailtap: out of memory\n");
-            return 1;
-        }
-        mt_bus_add(&bus, sink);
+    struct mt_output_opts oo = {.color = use_color(o.color), .mask = o.mask};
+    int rc = 0;
+    switch (o.mode) {
+    case MODE_FOLLOW: rc = mt_follow_sink(stdout, &oo, &sink); break;
+    case MODE_CREDS: rc = mt_creds_sink(stdout, &oo, &sink); break;
+    case MODE_JSON: rc = mt_json_sink(stdout, &oo, &sink); break;
+    case MODE_NONE: break;
     }
+    if (rc != 0) {
+        fprintf(stderr, "mailtap: out of memory\n");
+        return 1;
+    }
+    if (o.mode != MODE_NONE)
+        mt_bus_add(&bus, sink);
     if (o.export_dir) {
         if (mt_export_sink(o.export_dir, o.max_open_files, &sink, err, sizeof err) != 0) {
             fprintf(stderr, "mailtap: %s\n", err);
@@ -403,9 +471,9 @@ int main(int argc, char **argv)
     if (mt_capture_is_live(cap))
         setvbuf(stdout, NULL, _IOLBF, 0);
 
-    struct mt_dissector *dis = mt_dissector_create(&bus);
+    struct mt_dissector *dis = mt_dissector_create(&bus, &o.dissect);
     struct mt_stream_ops ops = mt_dissector_stream_ops(dis);
-    struct pipeline pl = {.dlt = dlt, .checksum = o.checksum, .bus = &bus};
+    struct pipeline pl = {.dlt = dlt, .checksum = o.checksum, .bus = &bus, .dis = dis};
     pl.flows = mt_flow_create(&o.flow, &ops);
     if (!dis || !pl.flows) {
         fprintf(stderr, "mailtap: out of memory\n");

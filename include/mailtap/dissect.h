@@ -1,17 +1,55 @@
-/* The dissector: consumes ordered streams (struct mt_stream_ops) and turns
- * them into events on a bus. It never prints. */
+/* The dissector: consumes ordered streams (struct mt_stream_ops), works out
+ * each session's protocol (by port, else by the server's greeting), watches
+ * for TLS, and hands lines to the protocol modules (proto.h). Everything it
+ * learns goes out as events on a bus. It never prints. */
 #ifndef MAILTAP_DISSECT_H
 #define MAILTAP_DISSECT_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include "mailtap/event.h"
 #include "mailtap/stream.h"
 
+#define MT_MAX_PORT_RULES 64
+/* Bytes held while the protocol of a session on an unknown port is not yet
+ * known (the first server line decides). */
+#define MT_DETECT_MAX 1024
+
+struct mt_port_rule {
+    uint16_t port;
+    enum mt_proto proto;
+    int tls; /* implicit TLS (993, 995, 465) */
+};
+
+struct mt_dissect_config {
+    size_t max_line; /* longest line kept (--max-line) */
+    struct mt_port_rule ports[MT_MAX_PORT_RULES];
+    size_t nports;
+};
+
+/* The well-known mail ports. */
+void mt_dissect_default_config(struct mt_dissect_config *cfg);
+
+/* Adds or changes port rules from "imap:10143,pop3:1110,smtps:4465".
+ * Names: pop3 imap smtp, and pop3s imaps smtps for implicit TLS. */
+int mt_dissect_parse_ports(struct mt_dissect_config *cfg, const char *spec, char *err,
+                           size_t errlen);
+
 struct mt_dissector;
 
-struct mt_dissector *mt_dissector_create(struct mt_bus *bus);
+struct mt_dissector *mt_dissector_create(struct mt_bus *bus, const struct mt_dissect_config *cfg);
 void mt_dissector_destroy(struct mt_dissector *d);
 
 /* The stream interface reassembly feeds. */
 struct mt_stream_ops mt_dissector_stream_ops(struct mt_dissector *d);
+
+struct mt_dissect_stats {
+    uint64_t lines_truncated; /* lines longer than --max-line */
+    uint64_t bytes_dropped;   /* their bytes past the limit */
+    uint64_t credentials;
+    uint64_t tls_sessions;
+};
+void mt_dissector_get_stats(const struct mt_dissector *d, struct mt_dissect_stats *out);
 
 #endif

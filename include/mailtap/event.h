@@ -13,20 +13,98 @@
 
 enum mt_event_type {
     MT_EV_SESSION_START,
-    MT_EV_DATA,        /* reassembled bytes of one direction */
+    MT_EV_DATA,        /* reassembled bytes of one direction, as they came */
     MT_EV_GAP,         /* bytes of one direction lost for good */
+    MT_EV_MESSAGE,     /* a labelled line (or piece of counted data) */
+    MT_EV_CREDENTIAL,  /* a login the client exposed, with its outcome */
+    MT_EV_TLS,         /* the session turned to TLS (ClientHello seen) */
     MT_EV_SESSION_END,
     MT_EV_WARNING      /* something was dropped or could not be understood */
+};
+
+enum mt_proto { MT_PROTO_UNKNOWN = 0, MT_PROTO_POP3, MT_PROTO_IMAP, MT_PROTO_SMTP };
+const char *mt_proto_name(enum mt_proto p); /* "pop3", "imap", "smtp", "unknown" */
+
+enum mt_msg_kind {
+    MT_MSG_COMMAND, /* a client command line */
+    MT_MSG_REPLY,   /* a server response or greeting line */
+    MT_MSG_AUTH,    /* a SASL exchange line (challenge or response) */
+    MT_MSG_BODY,    /* content: message bodies, multi-line data, literals */
+    MT_MSG_RAW      /* a session whose protocol is not known: bytes as they came */
+};
+
+/* Bytes of a message's text that expose a secret (user name, password,
+ * token, crackable response), for highlighting. */
+struct mt_span {
+    size_t off, len;
+};
+#define MT_MAX_SPANS 4
+
+struct mt_message {
+    enum mt_msg_kind kind;
+    const char *label;  /* "LOGIN", "OK", "+OK", "235"...; "" for none */
+    const uint8_t *text; /* without the line ending */
+    size_t len;
+    int partial;        /* a piece: the line goes on in the next message */
+    int truncated;      /* the line was longer than the line limit */
+    uint64_t seq;       /* 1-based position among the session's messages */
+    struct mt_span spans[MT_MAX_SPANS];
+    size_t nspans;
+};
+
+enum mt_result { MT_RESULT_UNKNOWN = 0, MT_RESULT_SUCCESS, MT_RESULT_FAILURE };
+const char *mt_result_name(enum mt_result r); /* "unknown", "success", "failure" */
+
+/* A byte string from the wire (any bytes); present says whether it exists. */
+struct mt_bytes {
+    const uint8_t *p;
+    size_t len;
+    int present;
+};
+
+struct mt_credential {
+    enum mt_proto proto;
+    mt_time_us ts;        /* when the client sent it */
+    const char *mech;     /* "USER", "APOP", "LOGIN", or the SASL mechanism */
+    const char *via;      /* "USER", "APOP", "LOGIN", "AUTH", "AUTHENTICATE" */
+    struct mt_bytes user;
+    struct mt_bytes password; /* password or bearer token; absent if not exposed */
+    const char *hash;         /* crackable line, or NULL */
+    const char *hash_format;  /* e.g. "hashcat -m 10200", or NULL */
+    enum mt_result result;
+    int starttls_offered;     /* the server had offered STARTTLS/STLS first */
+    uint64_t msg_seq;         /* the message in which the secret was sent */
+};
+
+struct mt_tls_event {
+    const char *version;  /* highest offered, e.g. "TLS 1.3" */
+    const char *sni;      /* "" if none; already safe to print */
+    int implicit;         /* TLS from the start (993, 995, 465), not STARTTLS */
+};
+
+/* What the dissector knows of a session, kept up to date as it learns. */
+struct mt_session_state {
+    enum mt_proto proto;
+    int tls;              /* encrypted from some point on */
+    int starttls;         /* upgraded with STARTTLS/STLS */
+    int implicit_tls;
+    uint64_t credentials;
+    uint64_t bytes[2];    /* per direction */
+    uint64_t messages;
 };
 
 struct mt_event {
     enum mt_event_type type;
     mt_time_us ts;
     const struct mt_session_info *session; /* NULL for capture-wide warnings */
-    enum mt_dir dir;                       /* DATA, GAP */
+    const struct mt_session_state *state;  /* NULL for capture-wide warnings */
+    enum mt_dir dir;                       /* DATA, GAP, MESSAGE */
     const uint8_t *data;                   /* DATA: valid only during the call */
     size_t len;
     uint64_t gap;                          /* GAP: bytes missing */
+    const struct mt_message *msg;          /* MESSAGE */
+    const struct mt_credential *cred;      /* CREDENTIAL */
+    const struct mt_tls_event *tls;        /* TLS */
     enum mt_close_reason reason;           /* SESSION_END */
     const char *text;                      /* WARNING */
 };

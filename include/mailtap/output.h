@@ -7,10 +7,21 @@
 
 #include "mailtap/event.h"
 
+struct mt_output_opts {
+    int color; /* ANSI colors and attributes */
+    int mask;  /* hide passwords, tokens and crackable lines (first and last character kept) */
+};
+
 /* Each session as a conversation, like Wireshark's Follow TCP Stream, with
  * client bytes in red and server bytes in blue when color is on. Output is
  * streamed: a session interleaved with others gets a "continued" header. */
-int mt_follow_sink(FILE *out, int color, struct mt_sink *sink);
+int mt_follow_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink);
+
+/* --creds: a table of every credential found, and nothing else. */
+int mt_creds_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink);
+
+/* --json: JSON Lines, one object per event (docs/json.md). */
+int mt_json_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink);
 
 /* Each direction's reassembled bytes in a file of its own in dir, named
  * like tcpflow's (source-destination, zero-padded). Gaps are skipped, never

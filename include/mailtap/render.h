@@ -41,4 +41,19 @@ void mt_render_file(FILE *f, const uint8_t *p, size_t n, unsigned flags, const c
  * stopping before a glyph that does not fit. Returns the length written. */
 size_t mt_render_buf(char *buf, size_t cap, const uint8_t *p, size_t n, unsigned flags);
 
+
+/* Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no
+ * surrogates) starting at p[0] >= 0x80, with its code point; 0 if invalid. */
+size_t mt_utf8_sequence(const uint8_t *p, size_t n, uint32_t *cp);
+
+/* Valid code points that must not reach a terminal as they are: C1
+ * controls and the bidirectional formatting characters. */
+int mt_unsafe_code_point(uint32_t cp);
+
+/* Masks a secret for reports and screenshots: its first and last
+ * characters kept (whole UTF-8 sequences), every other byte replaced by '*'.
+ * Secrets of one or two characters become all '*'. Writes at most cap bytes;
+ * returns the length written. */
+size_t mt_mask(const uint8_t *p, size_t n, uint8_t *out, size_t cap);
+
 #endif

@@ -153,7 +153,10 @@ static int export_event(void *ctx, const struct mt_event *ev, void **slot)
         *slot = NULL;
         return rc;
     }
-    case MT_EV_GAP:     /* never filled with invented bytes */
+    case MT_EV_GAP: /* never filled with invented bytes */
+    case MT_EV_MESSAGE:
+    case MT_EV_CREDENTIAL:
+    case MT_EV_TLS:
     case MT_EV_WARNING:
         return 0;
     }

@@ -1,3 +1,6 @@
+/* --follow: each session as a conversation, like Wireshark's Follow TCP
+ * Stream: a header, then every line with a C/S mark and its label in a
+ * gutter; client red, server blue, exposed secrets in reverse video. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,15 +12,20 @@
 #define BOLD "\033[1m"
 #define DIM "\033[2m"
 #define UNDIM "\033[22m"
+#define REV "\033[7m"
+#define UNREV "\033[27m"
 #define RESET "\033[0m"
+
+#define LABEL_WIDTH 12
 
 struct follow {
     FILE *out;
     int color;
+    int mask;
     int printed;          /* anything written yet */
     uint64_t cur_session; /* session of the last line written (0 none) */
     int cur_dir;          /* direction of an unfinished line, -1 if none */
-    int pending_cr;       /* that line ended in \r, maybe half of a \r\n */
+    int open_partial;     /* that line is a message without its line end yet */
 };
 
 static const char *dir_color(const struct follow *f, enum mt_dir dir)
@@ -27,19 +35,23 @@ static const char *dir_color(const struct follow *f, enum mt_dir dir)
     return dir == MT_DIR_CLIENT ? RED : BLUE;
 }
 
+static void put_text(struct follow *f, const uint8_t *p, size_t n)
+{
+    mt_render_file(f->out, p, n, MT_RENDER_TABS, f->color ? DIM : NULL, f->color ? UNDIM : NULL);
+}
+
 static void end_line(struct follow *f)
 {
     if (f->cur_dir < 0)
         return;
-    if (f->pending_cr)
-        fputs(f->color ? DIM "\\r" UNDIM : "\\r", f->out);
-    f->pending_cr = 0;
+    f->open_partial = 0;
     fputs(f->color ? RESET "\n" : "\n", f->out);
     f->cur_dir = -1;
 }
 
-static void header(struct follow *f, const struct mt_session_info *s, const char *what)
+static void header(struct follow *f, const struct mt_event *ev, const char *what)
 {
+    const struct mt_session_info *s = ev->session;
     char c[MT_ENDPOINT_STRLEN], v[MT_ENDPOINT_STRLEN], t[MT_TIME_STRLEN];
     end_line(f);
     mt_endpoint_format(&s->client, c, sizeof c);
@@ -47,65 +59,117 @@ static void header(struct follow *f, const struct mt_session_info *s, const char
     mt_time_format(s->start, t, sizeof t);
     if (f->printed)
         fputc('\n', f->out);
-    fprintf(f->out, "%s== session %llu%s %s %s -> %s ==%s\n", f->color ? BOLD : "",
-            (unsigned long long)s->id, what, t, c, v, f->color ? RESET : "");
+    const char *proto = ev->state ? mt_proto_name(ev->state->proto) : "unknown";
+    fprintf(f->out, "%s== session %llu%s %s %s -> %s %s ==%s\n", f->color ? BOLD : "",
+            (unsigned long long)s->id, what, t, c, v, proto, f->color ? RESET : "");
     f->printed = 1;
     f->cur_session = s->id;
 }
 
-/* Starts a line of one direction: a "C "/"S " gutter, then its color. */
-static void begin_line(struct follow *f, enum mt_dir dir)
+static void begin_line(struct follow *f, enum mt_dir dir, const char *label)
 {
-    fprintf(f->out, "%s%s ", dir_color(f, dir), dir == MT_DIR_CLIENT ? "C" : "S");
+    fprintf(f->out, "%s%s %-*s ", dir_color(f, dir), dir == MT_DIR_CLIENT ? "C" : "S",
+            LABEL_WIDTH, label);
     f->cur_dir = (int)dir;
 }
 
-static void switch_to(struct follow *f, const struct mt_session_info *s, enum mt_dir dir)
+static void switch_to(struct follow *f, const struct mt_event *ev, enum mt_dir dir)
 {
-    if (f->cur_session != s->id)
-        header(f, s, " continued:");
+    if (f->cur_session != ev->session->id)
+        header(f, ev, " continued:");
     if (f->cur_dir >= 0 && f->cur_dir != (int)dir)
         end_line(f);
 }
 
-static void data(struct follow *f, const struct mt_event *ev)
+/* Writes text with its secret spans in reverse video (masked with --mask). */
+static void put_spans(struct follow *f, const uint8_t *p, size_t n, const struct mt_message *m)
 {
-    switch_to(f, ev->session, ev->dir);
-    const uint8_t *p = ev->data;
-    size_t n = ev->len, i = 0;
-    const char *on = f->color ? DIM : NULL, *off = f->color ? UNDIM : NULL;
-    if (f->pending_cr) {
-        f->pending_cr = 0;
-        if (n > 0 && p[0] == '\n') {
-            end_line(f);
-            i = 1;
-        } else {
-            mt_render_file(f->out, (const uint8_t *)"\r", 1, 0, on, off);
-        }
-    }
-    while (i < n) {
-        if (f->cur_dir < 0)
-            begin_line(f, ev->dir);
-        /* Up to and including the end of this line. */
-        const uint8_t *nl = memchr(p + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - p) : n;
-        size_t body = end;
-        if (nl && body > i && p[body - 1] == '\r')
-            body--;
-        if (!nl) {
-            /* A trailing \r may be the first half of a \r\n. */
-            if (p[n - 1] == '\r') {
-                mt_render_file(f->out, p + i, n - 1 - i, MT_RENDER_TABS, on, off);
-                f->pending_cr = 1;
-            } else {
-                mt_render_file(f->out, p + i, n - i, MT_RENDER_TABS, on, off);
+    size_t at = 0;
+    for (size_t i = 0; i < m->nspans; i++) {
+        size_t so = m->spans[i].off, sl = m->spans[i].len;
+        if (so < at || so >= n)
+            continue;
+        if (sl > n - so)
+            sl = n - so;
+        put_text(f, p + at, so - at);
+        if (f->color)
+            fputs(REV, f->out);
+        if (f->mask) {
+            uint8_t *buf = malloc(sl ? sl : 1);
+            if (buf) {
+                size_t k = mt_mask(p + so, sl, buf, sl);
+                put_text(f, buf, k);
+                free(buf);
             }
-            break;
+        } else {
+            put_text(f, p + so, sl);
         }
-        mt_render_file(f->out, p + i, body - i, MT_RENDER_TABS, on, off);
-        end_line(f);
-        i = end + 1;
+        if (f->color)
+            fputs(UNREV, f->out);
+        at = so + sl;
     }
+    put_text(f, p + at, n - at);
+}
+
+static void message(struct follow *f, const struct mt_event *ev)
+{
+    const struct mt_message *m = ev->msg;
+    switch_to(f, ev, ev->dir);
+    /* After a message that ended without a line end (the last bytes of a
+     * literal), the next one of that direction goes on on the same line,
+     * as the bytes are on the wire. */
+    if (!(f->open_partial && f->cur_dir == (int)ev->dir)) {
+        end_line(f);
+        begin_line(f, ev->dir, m->label);
+    }
+    put_spans(f, m->text, m->len, m);
+    if (m->truncated)
+        fputs(f->color ? DIM "[line cut: longer than --max-line]" UNDIM
+                       : "[line cut: longer than --max-line]",
+              f->out);
+    f->open_partial = m->partial;
+    if (!m->partial)
+        end_line(f);
+}
+
+static void put_bytes_or_mask(struct follow *f, const struct mt_bytes *b, int secret)
+{
+    if (!b->present) {
+        fputs("-", f->out);
+        return;
+    }
+    if (secret && f->mask) {
+        uint8_t *buf = malloc(b->len ? b->len : 1);
+        if (buf) {
+            size_t k = mt_mask(b->p, b->len, buf, b->len);
+            put_text(f, buf, k);
+            free(buf);
+        }
+        return;
+    }
+    put_text(f, b->p, b->len);
+}
+
+static void credential(struct follow *f, const struct mt_event *ev)
+{
+    const struct mt_credential *c = ev->cred;
+    if (f->cur_session != ev->session->id)
+        header(f, ev, " continued:");
+    end_line(f);
+    fprintf(f->out, "%s** credential: %s %s via %s, user ", f->color ? BOLD : "",
+            mt_proto_name(c->proto), c->mech, c->via);
+    put_bytes_or_mask(f, &c->user, 0);
+    if (c->password.present) {
+        fputs(", password ", f->out);
+        put_bytes_or_mask(f, &c->password, 1);
+    }
+    if (c->hash) {
+        struct mt_bytes h = {(const uint8_t *)c->hash, strlen(c->hash), 1};
+        fputs(", crackable ", f->out);
+        put_bytes_or_mask(f, &h, 1);
+    }
+    fprintf(f->out, ": %s%s%s\n", mt_result_name(c->result),
+            c->starttls_offered ? " (STARTTLS was offered)" : "", f->color ? RESET : "");
 }
 
 static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
@@ -114,31 +178,53 @@ static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
     (void)slot;
     switch (ev->type) {
     case MT_EV_SESSION_START:
-        header(f, ev->session, ":");
+        header(f, ev, ":");
         break;
     case MT_EV_DATA:
-        data(f, ev);
+        break; /* the messages say it better */
+    case MT_EV_MESSAGE:
+        message(f, ev);
         break;
-    case MT_EV_GAP:
-        switch_to(f, ev->session, ev->dir);
+    case MT_EV_GAP: {
+        char n[32];
+        snprintf(n, sizeof n, "%llu", (unsigned long long)ev->gap);
+        switch_to(f, ev, ev->dir);
         end_line(f);
-        begin_line(f, ev->dir);
-        fprintf(f->out, "%s[%llu bytes missing]%s", f->color ? BOLD : "",
-                (unsigned long long)ev->gap, f->color ? RESET : "");
+        begin_line(f, ev->dir, "");
+        fprintf(f->out, "%s[%s bytes missing]%s", f->color ? BOLD : "", n, f->color ? RESET : "");
         end_line(f);
+        break;
+    }
+    case MT_EV_CREDENTIAL:
+        credential(f, ev);
+        break;
+    case MT_EV_TLS:
+        if (f->cur_session != ev->session->id)
+            header(f, ev, " continued:");
+        end_line(f);
+        fprintf(f->out, "%s== %s ClientHello%s", f->color ? BOLD : "", ev->tls->version,
+                ev->tls->sni[0] ? ", SNI " : "");
+        put_text(f, (const uint8_t *)ev->tls->sni, strlen(ev->tls->sni));
+        fprintf(f->out, ": the rest is encrypted ==%s\n", f->color ? RESET : "");
         break;
     case MT_EV_SESSION_END:
         if (f->cur_session != ev->session->id)
-            header(f, ev->session, " continued:");
+            header(f, ev, " continued:");
         end_line(f);
-        fprintf(f->out, "%s== session %llu %s ==%s\n", f->color ? BOLD : "",
-                (unsigned long long)ev->session->id, mt_close_reason_name(ev->reason),
-                f->color ? RESET : "");
+        fprintf(f->out, "%s== session %llu %s", f->color ? BOLD : "",
+                (unsigned long long)ev->session->id, mt_close_reason_name(ev->reason));
+        if (ev->state && ev->state->tls)
+            fprintf(f->out, "; %llu bytes from the client, %llu from the server",
+                    (unsigned long long)ev->state->bytes[MT_DIR_CLIENT],
+                    (unsigned long long)ev->state->bytes[MT_DIR_SERVER]);
+        fprintf(f->out, " ==%s\n", f->color ? RESET : "");
         break;
     case MT_EV_WARNING:
+        if (ev->session && f->cur_session != ev->session->id)
+            header(f, ev, " continued:");
         end_line(f);
         fputs("!! ", f->out);
-        mt_render_file(f->out, (const uint8_t *)ev->text, strlen(ev->text), 0, NULL, NULL);
+        put_text(f, (const uint8_t *)ev->text, strlen(ev->text));
         fputc('\n', f->out);
         break;
     }
@@ -158,13 +244,14 @@ static const char *follow_error(void *ctx)
     return "standard output: write error";
 }
 
-int mt_follow_sink(FILE *out, int color, struct mt_sink *sink)
+int mt_follow_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink)
 {
     struct follow *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
     f->out = out;
-    f->color = color;
+    f->color = o->color;
+    f->mask = o->mask;
     f->cur_dir = -1;
     *sink = (struct mt_sink){follow_event, follow_finish, follow_error, free, f};
     return 0;

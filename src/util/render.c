@@ -20,15 +20,14 @@ static void set_byte_escape(struct mt_glyph *g, uint8_t b)
 /* Code points that are valid but must not reach a terminal: C1 controls
  * (some terminals act on them) and bidirectional formatting characters,
  * which can make displayed text differ from the bytes ("Trojan Source"). */
-static int unsafe_code_point(uint32_t cp)
+int mt_unsafe_code_point(uint32_t cp)
 {
     return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 ||
            cp == 0x2029 || cp == 0xfeff;
 }
 
-/* Length of a well-formed UTF-8 sequence at p (RFC 3629), or 0. */
-static size_t utf8_sequence(const uint8_t *p, size_t n, uint32_t *cp_out)
+size_t mt_utf8_sequence(const uint8_t *p, size_t n, uint32_t *cp_out)
 {
     uint8_t b = p[0];
     size_t len;
@@ -90,9 +89,9 @@ size_t mt_render_next(const uint8_t *p, size_t n, unsigned flags, struct mt_glyp
     }
     if (b >= 0x80) {
         uint32_t cp = 0;
-        size_t len = utf8_sequence(p, n, &cp);
+        size_t len = mt_utf8_sequence(p, n, &cp);
         if (len > 0) {
-            if (unsafe_code_point(cp)) {
+            if (mt_unsafe_code_point(cp)) {
                 char s[16];
                 int k = snprintf(s, sizeof s, "\\u{%04X}", (unsigned)cp);
                 set_text(g, MT_GLYPH_ESCAPE, s, (size_t)k);
@@ -146,4 +145,40 @@ size_t mt_render_buf(char *buf, size_t cap, const uint8_t *p, size_t n, unsigned
     }
     buf[out] = '\0';
     return out;
+}
+
+/* Length of the UTF-8 sequence starting at p (1 for anything invalid). */
+static size_t char_len(const uint8_t *p, size_t n)
+{
+    uint32_t cp;
+    size_t k = p[0] >= 0x80 ? mt_utf8_sequence(p, n, &cp) : 1;
+    return k ? k : 1;
+}
+
+size_t mt_mask(const uint8_t *p, size_t n, uint8_t *out, size_t cap)
+{
+    size_t first = n ? char_len(p, n) : 0;
+    /* Start of the last character: step back over continuation bytes. */
+    size_t last = n;
+    if (n) {
+        last = n - 1;
+        while (last > first && (p[last] & 0xc0) == 0x80 && n - last < 4)
+            last--;
+        if (char_len(p + last, n - last) != n - last)
+            last = n - 1;
+    }
+    size_t o = 0;
+    if (n == 0 || first >= n || last <= first) {
+        /* Too short to show anything of it. */
+        for (size_t i = 0; i < n && o < cap; i++)
+            out[o++] = '*';
+        return o;
+    }
+    for (size_t i = 0; i < first && o < cap; i++)
+        out[o++] = p[i];
+    for (size_t i = first; i < last && o < cap; i++)
+        out[o++] = '*';
+    for (size_t i = last; i < n && o < cap; i++)
+        out[o++] = p[i];
+    return o;
 }

@@ -2,11 +2,16 @@
 # End-to-end tests: runs ./mailtap over every capture in captures/ and checks
 #  - --export is byte-identical to tcpflow's output,
 #  - a mangled copy (reordered, duplicated, overlapping, 1-3 byte segments)
-#    exports the same streams as the clean capture,
-#  - --follow matches the expected transcript in tests/e2e/expected/,
+#    exports the same streams, and gives the same messages and credentials,
+#  - --follow, --creds and --json match the expected output in
+#    tests/e2e/expected/ (NAME.follow, NAME.creds, NAME.json),
+#  - --json is valid and documented, and its credentials are exactly those
+#    captures/expected.tsv lists (written when the captures were made),
+#  - --mask never shows a password in any output,
 #  - errors give one clear line and the documented exit status.
 # Usage: MAILTAP=/path/to/mailtap tests/e2e/run.sh [--update]
-#   --update rewrites the expected transcripts from the current binary.
+#   --update rewrites the expected outputs from the current binary (review
+#   the diff before committing it).
 set -u
 cd "$(dirname "$0")/../.."
 MAILTAP=${MAILTAP:-$PWD/mailtap}
@@ -76,7 +81,9 @@ for cap in $captures; do
         bad "$name: --export differs from tcpflow: $(head -5 "$TMP/diff")"
     fi
 
-    # 2. A mangled copy exports the same streams.
+    "$MAILTAP" -q -r "$cap" --json >"$TMP/clean.json" 2>/dev/null
+
+    # 2. A mangled copy exports the same streams and says the same.
     for seed in 1 2; do
         rm -rf "$TMP/mg"
         if ! $PY tests/tools/pcap-mangle.py "$cap" "$TMP/mangled.pcap" --seed "$seed" >/dev/null 2>"$TMP/err"; then
@@ -90,28 +97,81 @@ for cap in $captures; do
         else
             bad "$name (mangled, seed $seed): streams differ: $(head -5 "$TMP/diff")"
         fi
+        "$MAILTAP" -q -r "$TMP/mangled.pcap" --json >"$TMP/mangled.json" 2>/dev/null
+        if res=$($PY tests/e2e/check-json.py same "$TMP/clean.json" "$TMP/mangled.json"); then
+            ok
+        else
+            bad "$name (mangled, seed $seed): --json differs: $res"
+        fi
     done
 
-    # 3. --follow transcript (no color when not a terminal).
-    exp=tests/e2e/expected/$name.follow
-    "$MAILTAP" -q -r "$cap" --follow >"$TMP/follow" 2>"$TMP/err"
-    st=$?
-    if [ $st -ne 0 ]; then
-        bad "$name: --follow exit status $st: $(head -3 "$TMP/err")"
-    elif [ $UPDATE = 1 ]; then
-        mkdir -p tests/e2e/expected
-        cp "$TMP/follow" "$exp"
-        ok
-    elif [ ! -f "$exp" ]; then
-        bad "$name: no expected transcript $exp (run tests/e2e/run.sh --update)"
-    elif cmp -s "$exp" "$TMP/follow"; then
+    # 3. --follow, --creds and --json against the expected output (no color
+    # when not a terminal).
+    for mode in follow creds json; do
+        exp=tests/e2e/expected/$name.$mode
+        "$MAILTAP" -q -r "$cap" --$mode >"$TMP/out.$mode" 2>"$TMP/err"
+        st=$?
+        if [ $st -ne 0 ]; then
+            bad "$name: --$mode exit status $st: $(head -3 "$TMP/err")"
+        elif [ $UPDATE = 1 ]; then
+            mkdir -p tests/e2e/expected
+            cp "$TMP/out.$mode" "$exp"
+            ok
+        elif [ ! -f "$exp" ]; then
+            bad "$name: no expected output $exp (run tests/e2e/run.sh --update)"
+        elif cmp -s "$exp" "$TMP/out.$mode"; then
+            ok
+        else
+            bad "$name: --$mode differs from $exp: $(diff "$exp" "$TMP/out.$mode" | head -5)"
+        fi
+        if grep -q $'\033' "$TMP/out.$mode"; then
+            bad "$name: --$mode to a pipe contains escape sequences"
+        fi
+    done
+
+    # 4. JSON is valid and documented; its credentials are the true ones.
+    if res=$($PY tests/e2e/check-json.py valid "$TMP/out.json"); then ok; else
+        bad "$name: invalid --json: $res"
+    fi
+    if res=$($PY tests/e2e/check-json.py truth captures/expected.tsv "$name" "$TMP/out.json"); then
         ok
     else
-        bad "$name: --follow differs from $exp: $(diff "$exp" "$TMP/follow" | head -5)"
+        bad "$name: credentials: $res"
     fi
-    if grep -q $'\033' "$TMP/follow"; then
-        bad "$name: --follow to a pipe contains escape sequences"
+
+    # 5. --mask: no password in any output.
+    "$MAILTAP" -q -r "$cap" --json --mask >"$TMP/mask.json" 2>/dev/null
+    if res=$($PY tests/e2e/check-json.py masked captures/expected.tsv "$name" "$TMP/mask.json"); then
+        ok
+    else
+        bad "$name: --json --mask: $res"
     fi
+    pw=$(awk -F'\t' -v f="$name.pcap" '$1 == f && ($10 == "cleartext" || $10 == "token") {print $8}' \
+        captures/expected.tsv)
+    if [ -n "$pw" ]; then
+        for mode in follow creds; do
+            "$MAILTAP" -q -r "$cap" --$mode --mask >"$TMP/mask.out" 2>/dev/null
+            if grep -qF -- "$pw" "$TMP/mask.out"; then
+                bad "$name: --$mode --mask shows the password"
+            elif ! grep -qF -- "$pw" "$TMP/out.$mode"; then
+                bad "$name: --$mode without --mask does not show the password"
+            else
+                ok
+            fi
+        done
+    fi
+
+    # 6. Message bodies quoting login commands: the decoy is shown as
+    # content, and no credential comes from it.
+    case $name in *decoy*)
+        if grep -q 'mallory' "$TMP/out.follow" && ! grep -qi 'mallory' "$TMP/out.creds" &&
+            ! grep '"type":"credential"' "$TMP/out.json" | grep -qi mallory; then
+            ok
+        else
+            bad "$name: the decoy login in the message body is missing or taken for a credential"
+        fi
+        ;;
+    esac
 done
 
 # --- Sources and options -------------------------------------------------
@@ -145,6 +205,20 @@ if [ -n "$first" ]; then
     if [ ! -s "$TMP/f" ] && grep -q '^mailtap: 0 packets' "$TMP/err"; then ok; else
         bad "filter 'udp port 53': $(head -2 "$TMP/err")"
     fi
+    # --ports decides the protocol of a port: an IMAP session read as POP3
+    # is no longer IMAP (and yields no IMAP credential).
+    imap=captures/imap-login-ok.pcap
+    if [ -f $imap ]; then
+        "$MAILTAP" -q -r $imap --ports pop3:143 --json >"$TMP/p.json" 2>&1
+        if grep -q '"type":"session_start".*"proto":"pop3"' "$TMP/p.json" &&
+            ! grep -q '"type":"credential"' "$TMP/p.json"; then ok; else
+            bad "--ports pop3:143 did not make the IMAP session POP3"
+        fi
+        "$MAILTAP" -r $imap --creds >/dev/null 2>"$TMP/err"
+        if grep -q '^mailtap: 1 credentials, 0 sessions encrypted' "$TMP/err"; then ok; else
+            bad "summary does not count the credential: $(cat "$TMP/err")"
+        fi
+    fi
     "$MAILTAP" -r "$first" -c 3 >/dev/null 2>"$TMP/err"
     if grep -q '^mailtap: 3 packets' "$TMP/err"; then ok; else bad "-c 3: $(head -1 "$TMP/err")"; fi
 
@@ -174,6 +248,11 @@ check_status "no source" 2 '^usage: mailtap' -- "$MAILTAP"
 check_status "unknown option" 2 'unknown option --bogus' -- "$MAILTAP" --bogus -r x
 check_status "bad number" 2 'max-flows' -- "$MAILTAP" -r x --max-flows=-3
 check_status "bad color" 2 'color takes' -- "$MAILTAP" -r x --color=purple
+check_status "two output modes" 2 '--follow and --json cannot be used together' -- \
+    "$MAILTAP" -r x --follow --json
+check_status "bad --ports" 2 "--ports: unknown protocol 'ftp'" -- "$MAILTAP" -r x --ports ftp:21
+check_status "bad --ports number" 2 "--ports: port out of range" -- "$MAILTAP" -r x --ports imap:0
+check_status "bad --max-line" 2 "max-line" -- "$MAILTAP" -r x --max-line 3
 check_status "no such interface" 1 '^mailtap: nosuchif0: ' -- "$MAILTAP" -i nosuchif0
 if [ -n "$first" ]; then
     check_status "bad filter" 2 "bad filter expression 'tcp port banana'" -- \

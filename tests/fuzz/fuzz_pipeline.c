@@ -31,10 +31,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct mt_bus bus;
     mt_bus_init(&bus);
     struct mt_sink sink;
-    if (mt_follow_sink(devnull, data[0] & 0x80, &sink) != 0)
+    /* Every output at once, so that each sees every kind of event. */
+    struct mt_output_opts oo = {.color = data[0] & 0x80, .mask = data[0] & 0x40};
+    if (mt_follow_sink(devnull, &oo, &sink) != 0)
         return 0;
     mt_bus_add(&bus, sink);
-    struct mt_dissector *dis = mt_dissector_create(&bus);
+    if (mt_json_sink(devnull, &oo, &sink) == 0)
+        mt_bus_add(&bus, sink);
+    if (mt_creds_sink(devnull, &oo, &sink) == 0)
+        mt_bus_add(&bus, sink);
+    struct mt_dissect_config dcfg;
+    mt_dissect_default_config(&dcfg);
+    dcfg.max_line = 256; /* reach the long-line paths with small inputs */
+    struct mt_dissector *dis = mt_dissector_create(&bus, &dcfg);
     struct mt_stream_ops ops = mt_dissector_stream_ops(dis);
     struct mt_flow_config cfg = {.max_flows = 4, .max_dir_held = 300, .max_held = 700,
                                  .idle_timeout_s = 5, .server_ports = ports, .n_server_ports = 3};

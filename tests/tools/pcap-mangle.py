@@ -298,11 +298,12 @@ def seq_lt(a, b):
 
 
 class Conn:
-    __slots__ = ("bufs", "pushes", "tails", "pending")
+    __slots__ = ("bufs", "pushes", "hi", "tails", "pending")
 
     def __init__(self):
         self.bufs = ([], [])       # pending items per direction
         self.pushes = [0, 0]       # items ever pushed per direction
+        self.hi = [-1, -1]         # highest push index written per direction
         self.tails = [None, None]  # (end seq, last bytes) per direction
         self.pending = False
 
@@ -323,6 +324,14 @@ class Mangler:
         self.w.write(build(p, seq, flags, payload), self.now)
         self.st["out_tcp"] += 1
 
+    def emit_item(self, c, d, entry):
+        k, item = entry
+        if k < c.hi[d]:
+            self.st["late"] += 1  # a piece pushed after it went out first
+        else:
+            c.hi[d] = k
+        self.emit(*item)
+
     def push(self, c, d, item):
         buf = c.bufs[d]
         buf.append((c.pushes[d], item))
@@ -332,14 +341,12 @@ class Mangler:
             self.pending[c] = self.now
         w = self.a.window
         rng = self.rng
-        while len(buf) > w:
+        while len(buf) >= w:
             if c.pushes[d] - buf[0][0] > 2 * w:
                 i = 0
             else:
                 i = rng.randrange(len(buf))
-            if i != 0:
-                self.st["reordered"] += 1
-            self.emit(*buf.pop(i)[1])
+            self.emit_item(c, d, buf.pop(i))
 
     def flush_dir(self, c, d):
         buf = c.bufs[d]
@@ -347,9 +354,8 @@ class Mangler:
             return
         if len(buf) > 1:
             self.rng.shuffle(buf)
-            self.st["reordered"] += len(buf) - 1
-        for _, item in buf:
-            self.emit(*item)
+        for entry in buf:
+            self.emit_item(c, d, entry)
         buf.clear()
         if c.pending and not c.bufs[1 - d]:
             c.pending = False
@@ -448,12 +454,11 @@ class Mangler:
         fin = f & FIN
         last = len(cuts) - 1
         for i, (s, e) in enumerate(cuts):
-            if fin and i == last:
-                break
-            item = (p, (seq + s) & M32, base_flags, pay[s:e])
-            self.push(c, d, item)
-            st["pieces"] += 1
-        for i, (s, e) in enumerate(cuts):
+            if not (fin and i == last):  # the FIN piece goes out last, below
+                self.push(c, d, (p, (seq + s) & M32, base_flags, pay[s:e]))
+                st["pieces"] += 1
+            # extras right after their piece, so that they land in the same
+            # window: they may go out before or after the pieces they cover
             if rng.random() < a.dup:
                 self.push(c, d, (p, (seq + s) & M32, base_flags, pay[s:e]))
                 st["dups"] += 1
@@ -488,7 +493,8 @@ def main(argv=None):
     ap.add_argument("output")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--window", type=int, default=12,
-                    help="reorder window in pieces (default 12; 1 = keep order)")
+                    help="pieces are picked at random among the W oldest pending "
+                         "ones (default 12; 1 = keep order)")
     ap.add_argument("--min-piece", type=int, default=1)
     ap.add_argument("--max-piece", type=int, default=3)
     ap.add_argument("--dup", type=float, default=0.1,
@@ -555,11 +561,11 @@ def main(argv=None):
         sys.stderr.write(
             "pcap-mangle: linktype %d, %d packets in (%d TCP, %d with data, "
             "%d data bytes, %d copied unchanged), %d packets out; %d pieces, "
-            "%d duplicates, %d overlapping extras, %d reordered, %d barriers, "
+            "%d duplicates, %d overlapping extras, %d written out of order, %d barriers, "
             "%d connections\n" % (
                 lt, n_in, st["in_tcp"], st["in_data"], st["data_bytes"],
                 n_copied, w.count, st["pieces"], st["dups"], st["overlaps"],
-                st["reordered"], st["barriers"], len(m.conns)))
+                st["late"], st["barriers"], len(m.conns)))
     if lt not in (0, 1, 12, 14, 101, 108, 113, 228, 229, 276):
         sys.stderr.write("pcap-mangle: warning: link type %d not supported, "
                          "all packets copied unchanged\n" % lt)

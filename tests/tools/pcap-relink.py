@@ -14,7 +14,8 @@ raw (DLT 12), raw101 (LINKTYPE_RAW 101), ipv4 (228), ipv6 (229).
   --big-endian      write a big-endian pcap (default little-endian)
   --nsec / --usec   timestamp resolution of the output (default: as input)
   --ipv4-options    add 8 bytes of IPv4 options (NOP, NOP, Router Alert,
-                    NOP, EOL) to every IPv4 packet
+                    NOP, EOL) to every IPv4 packet (unless it would
+                    exceed 60 header or 65535 total bytes)
   --ipv6-ext        insert a hop-by-hop and a destination-options header
                     (PadN) before the upper-layer header of every IPv6 packet
   --only 4|6        keep only IPv4 or only IPv6 packets
@@ -70,10 +71,10 @@ def cksum(b):
 
 def add_ipv4_options(ip):
     ihl = (ip[0] & 15) * 4
-    if ihl + 8 > 60:
-        return ip
-    opts = b"\x01\x01\x94\x04\x00\x00\x01\x00"  # NOP NOP RouterAlert(4) NOP EOL
     tot = struct.unpack_from("!H", ip, 2)[0]
+    if ihl + 8 > 60 or tot + 8 > 65535:
+        return ip  # no room: left as it is
+    opts = b"\x01\x01\x94\x04\x00\x00\x01\x00"  # NOP NOP RouterAlert(4) NOP EOL
     h = bytearray(ip[:ihl] + opts)
     h[0] = 0x40 | ((ihl + 8) // 4)
     struct.pack_into("!H", h, 2, tot + 8)
@@ -84,6 +85,8 @@ def add_ipv4_options(ip):
 
 def add_ipv6_ext(ip):
     plen = struct.unpack_from("!H", ip, 4)[0]
+    if plen + 16 > 65535:
+        return ip
     nh = ip[6]
     # hop-by-hop (PadN 4) -> destination options (PadN 4) -> original next
     hbh = bytes([60, 0, 1, 4, 0, 0, 0, 0])
@@ -139,12 +142,12 @@ def main():
         if hdr[:4] not in MAGICS:
             sys.exit("pcap-relink: %s is not a classic pcap" % a.input)
         ie, insec = MAGICS[hdr[:4]]
-        _, _, _, _, snap, lt = struct.unpack(ie + "IHHiII", hdr)
+        _, _, _, _, _, snap, lt = struct.unpack(ie + "IHHiIII", hdr)
         lt &= 0xFFFF
         onsec = a.nsec or (insec and not a.usec)
         oe = ">" if a.big_endian else "<"
-        o.write(struct.pack(oe + "IHHiII", 0xA1B23C4D if onsec else 0xA1B2C3D4,
-                            2, 4, 0, max(snap, 262144), TYPES[a.linktype]))
+        o.write(struct.pack(oe + "IHHiIII", 0xA1B23C4D if onsec else 0xA1B2C3D4,
+                            2, 4, 0, 0, max(snap, 262144), TYPES[a.linktype]))
         rin = struct.Struct(ie + "IIII")
         rout = struct.Struct(oe + "IIII")
         kept = dropped = 0

@@ -1,8 +1,10 @@
+/* The outputs (follow, creds, JSON, export names), fed events directly. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailtap/jsonstr.h"
 #include "mailtap/output.h"
 #include "suites.h"
 
@@ -17,26 +19,78 @@ static struct mt_session_info session(uint64_t id)
     return s;
 }
 
-static void emit(struct mt_sink *k, enum mt_event_type type, const struct mt_session_info *s,
-                 enum mt_dir dir, const char *data, uint64_t gap)
+static struct mt_session_state imap_state = {.proto = MT_PROTO_IMAP};
+
+static void send(struct mt_sink *k, struct mt_event *ev, const struct mt_session_info *s)
 {
     static void *slot;
-    struct mt_event ev = {.type = type, .session = s, .dir = dir, .gap = gap,
-                          .reason = MT_CLOSE_FIN};
-    if (data) {
-        ev.data = (const uint8_t *)data;
-        ev.len = strlen(data);
-    }
-    CU_ASSERT_EQUAL(k->event(k->ctx, &ev, &slot), 0);
+    ev->session = s;
+    ev->state = &imap_state;
+    if (!ev->ts)
+        ev->ts = s->start + 1000;
+    CU_ASSERT_EQUAL(k->event(k->ctx, ev, &slot), 0);
 }
 
-static char *run_follow(int color, void (*script)(struct mt_sink *))
+static void simple(struct mt_sink *k, enum mt_event_type type, const struct mt_session_info *s)
+{
+    struct mt_event ev = {.type = type, .reason = MT_CLOSE_FIN};
+    send(k, &ev, s);
+}
+
+/* A message; the span, if any, covers the first occurrence of secret. */
+static void line(struct mt_sink *k, const struct mt_session_info *s, enum mt_dir dir,
+                 enum mt_msg_kind kind, const char *label, const char *text, const char *secret)
+{
+    struct mt_message m = {.kind = kind, .label = label, .text = (const uint8_t *)text,
+                           .len = strlen(text)};
+    if (secret) {
+        const char *at = strstr(text, secret);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+        m.spans[0] = (struct mt_span){(size_t)(at - text), strlen(secret)};
+        m.nspans = 1;
+    }
+    struct mt_event ev = {.type = MT_EV_MESSAGE, .dir = dir, .msg = &m};
+    send(k, &ev, s);
+}
+
+static void credential(struct mt_sink *k, const struct mt_session_info *s)
+{
+    static const char pw[] = "s3cr\"et\033";
+    struct mt_credential c = {.proto = MT_PROTO_IMAP,
+                              .ts = s->start + 2000,
+                              .mech = "LOGIN",
+                              .via = "LOGIN",
+                              .user = {(const uint8_t *)"bob", 3, 1},
+                              .password = {(const uint8_t *)pw, sizeof pw - 1, 1},
+                              .result = MT_RESULT_SUCCESS,
+                              .starttls_offered = 1};
+    struct mt_event ev = {.type = MT_EV_CREDENTIAL, .cred = &c};
+    send(k, &ev, s);
+}
+
+static void conversation(struct mt_sink *k)
+{
+    struct mt_session_info s = session(1);
+    simple(k, MT_EV_SESSION_START, &s);
+    line(k, &s, MT_DIR_SERVER, MT_MSG_REPLY, "OK", "* OK ready", NULL);
+    line(k, &s, MT_DIR_CLIENT, MT_MSG_COMMAND, "LOGIN", "a1 LOGIN bob s3cr\"et\033", "s3cr\"et\033");
+    struct mt_event gap = {.type = MT_EV_GAP, .dir = MT_DIR_SERVER, .gap = 120};
+    send(k, &gap, &s);
+    line(k, &s, MT_DIR_SERVER, MT_MSG_REPLY, "OK", "a1 OK", NULL);
+    credential(k, &s);
+    simple(k, MT_EV_SESSION_END, &s);
+}
+
+typedef int (*sink_ctor)(FILE *, const struct mt_output_opts *, struct mt_sink *);
+
+static char *run_sink(sink_ctor ctor, int color, int mask, void (*script)(struct mt_sink *))
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     struct mt_sink k;
-    CU_ASSERT_FATAL(mt_follow_sink(f, color, &k) == 0);
+    struct mt_output_opts o = {.color = color, .mask = mask};
+    CU_ASSERT_FATAL(ctor(f, &o, &k) == 0);
     script(&k);
     CU_ASSERT_EQUAL(k.finish(k.ctx), 0);
     k.destroy(k.ctx);
@@ -44,41 +98,48 @@ static char *run_follow(int color, void (*script)(struct mt_sink *))
     return buf;
 }
 
-static void conversation(struct mt_sink *k)
-{
-    struct mt_session_info s = session(1);
-    emit(k, MT_EV_SESSION_START, &s, 0, NULL, 0);
-    emit(k, MT_EV_DATA, &s, MT_DIR_SERVER, "* OK ready\r\n", 0);
-    emit(k, MT_EV_DATA, &s, MT_DIR_CLIENT, "a1 LOGIN bob \033[2Jx\r", 0);
-    emit(k, MT_EV_DATA, &s, MT_DIR_CLIENT, "\n", 0);
-    emit(k, MT_EV_GAP, &s, MT_DIR_SERVER, NULL, 120);
-    emit(k, MT_EV_DATA, &s, MT_DIR_SERVER, "a1 OK", 0);
-    emit(k, MT_EV_SESSION_END, &s, 0, NULL, 0);
-}
+/* --- follow ---------------------------------------------------------------- */
 
 static void test_follow_plain(void)
 {
-    char *out = run_follow(0, conversation);
+    char *out = run_sink(mt_follow_sink, 0, 0, conversation);
     CU_ASSERT_STRING_EQUAL(out, "== session 1: 2023-11-14T22:13:20.000042Z 192.0.2.10:51234 -> "
-                                "192.0.2.1:143 ==\n"
-                                "S * OK ready\n"
-                                "C a1 LOGIN bob \\x1b[2Jx\n"
-                                "S [120 bytes missing]\n"
-                                "S a1 OK\n"
+                                "192.0.2.1:143 imap ==\n"
+                                "S OK           * OK ready\n"
+                                "C LOGIN        a1 LOGIN bob s3cr\"et\\x1b\n"
+                                "S              [120 bytes missing]\n"
+                                "S OK           a1 OK\n"
+                                "** credential: imap LOGIN via LOGIN, user bob, password "
+                                "s3cr\"et\\x1b: success (STARTTLS was offered)\n"
                                 "== session 1 closed ==\n");
     free(out);
 }
 
 static void test_follow_color(void)
 {
-    char *out = run_follow(1, conversation);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\033[34mS * OK ready\033[0m\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\033[31mC a1 LOGIN bob \033[2m\\x1b\033[22m[2Jx\033[0m\n"));
-    /* The only ESC bytes in the output are our own color codes. */
-    for (const char *p = strchr(out, '\033'); p; p = strchr(p + 1, '\033'))
-        CU_ASSERT(p[1] == '[' && (strncmp(p + 2, "31m", 3) == 0 || strncmp(p + 2, "34m", 3) == 0 ||
-                                  strncmp(p + 2, "0m", 2) == 0 || strncmp(p + 2, "1m", 2) == 0 ||
-                                  strncmp(p + 2, "2m", 2) == 0 || strncmp(p + 2, "22m", 3) == 0));
+    char *out = run_sink(mt_follow_sink, 1, 0, conversation);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\033[34mS OK           * OK ready\033[0m\n"));
+    /* Client red; the password in reverse video, its ESC byte escaped dimmed. */
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(out, "\033[31mC LOGIN        a1 LOGIN bob \033[7ms3cr\"et\033[2m\\x1b\033[22m\033[27m"
+                    "\033[0m\n"));
+    /* The only ESC bytes in the output are our own attributes. */
+    static const char *const ours[] = {"31m", "34m", "0m", "1m", "2m", "22m", "7m", "27m"};
+    for (const char *p = strchr(out, '\033'); p; p = strchr(p + 1, '\033')) {
+        int known = 0;
+        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+            known |= p[1] == '[' && strncmp(p + 2, ours[i], strlen(ours[i])) == 0;
+        CU_ASSERT(known);
+    }
+    free(out);
+}
+
+static void test_follow_mask(void)
+{
+    char *out = run_sink(mt_follow_sink, 0, 1, conversation);
+    CU_ASSERT_PTR_NULL(strstr(out, "s3cr"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "C LOGIN        a1 LOGIN bob s******\\x1b\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "password s******\\x1b: success"));
     free(out);
 }
 
@@ -86,36 +147,175 @@ static void interleaved(struct mt_sink *k)
 {
     struct mt_session_info a = session(1), b = session(2);
     b.client.port = 51235;
-    emit(k, MT_EV_SESSION_START, &a, 0, NULL, 0);
-    emit(k, MT_EV_DATA, &a, MT_DIR_CLIENT, "abc", 0);
-    emit(k, MT_EV_SESSION_START, &b, 0, NULL, 0);
-    emit(k, MT_EV_DATA, &b, MT_DIR_CLIENT, "xyz\n", 0);
-    emit(k, MT_EV_DATA, &a, MT_DIR_CLIENT, "def\n", 0);
-    emit(k, MT_EV_SESSION_END, &b, 0, NULL, 0);
-    emit(k, MT_EV_SESSION_END, &a, 0, NULL, 0);
+    simple(k, MT_EV_SESSION_START, &a);
+    line(k, &a, MT_DIR_CLIENT, MT_MSG_COMMAND, "NOOP", "a1 NOOP", NULL);
+    simple(k, MT_EV_SESSION_START, &b);
+    line(k, &b, MT_DIR_CLIENT, MT_MSG_COMMAND, "NOOP", "b1 NOOP", NULL);
+    line(k, &a, MT_DIR_SERVER, MT_MSG_REPLY, "OK", "a1 OK", NULL);
+    simple(k, MT_EV_SESSION_END, &b);
+    simple(k, MT_EV_SESSION_END, &a);
 }
 
 static void test_follow_interleaved(void)
 {
-    char *out = run_follow(0, interleaved);
+    char *out = run_sink(mt_follow_sink, 0, 0, interleaved);
     CU_ASSERT_STRING_EQUAL(out,
                            "== session 1: 2023-11-14T22:13:20.000042Z 192.0.2.10:51234 -> "
-                           "192.0.2.1:143 ==\n"
-                           "C abc\n"
+                           "192.0.2.1:143 imap ==\n"
+                           "C NOOP         a1 NOOP\n"
                            "\n== session 2: 2023-11-14T22:13:20.000042Z 192.0.2.10:51235 -> "
-                           "192.0.2.1:143 ==\n"
-                           "C xyz\n"
+                           "192.0.2.1:143 imap ==\n"
+                           "C NOOP         b1 NOOP\n"
                            "\n== session 1 continued: 2023-11-14T22:13:20.000042Z 192.0.2.10:51234 "
-                           "-> 192.0.2.1:143 ==\n"
-                           "C def\n"
+                           "-> 192.0.2.1:143 imap ==\n"
+                           "S OK           a1 OK\n"
                            "\n== session 2 continued: 2023-11-14T22:13:20.000042Z 192.0.2.10:51235 "
-                           "-> 192.0.2.1:143 ==\n"
+                           "-> 192.0.2.1:143 imap ==\n"
                            "== session 2 closed ==\n"
                            "\n== session 1 continued: 2023-11-14T22:13:20.000042Z 192.0.2.10:51234 "
-                           "-> 192.0.2.1:143 ==\n"
+                           "-> 192.0.2.1:143 imap ==\n"
                            "== session 1 closed ==\n");
     free(out);
 }
+
+/* A literal's last bytes without a line end: the rest of the wire line
+ * (next message of the same direction) goes on on the same output line,
+ * even when the other side spoke in between. */
+static void pieces(struct mt_sink *k)
+{
+    struct mt_session_info s = session(1);
+    simple(k, MT_EV_SESSION_START, &s);
+    line(k, &s, MT_DIR_CLIENT, MT_MSG_COMMAND, "LOGIN", "a1 LOGIN {5}", NULL);
+    struct mt_message m = {.kind = MT_MSG_COMMAND, .label = "LOGIN", .partial = 1,
+                           .text = (const uint8_t *)"quinn", .len = 5};
+    struct mt_event ev = {.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &m};
+    send(k, &ev, &s);
+    line(k, &s, MT_DIR_CLIENT, MT_MSG_COMMAND, "LOGIN", " {3}", NULL);
+    line(k, &s, MT_DIR_SERVER, MT_MSG_REPLY, "+", "+ OK", NULL);
+    ev.msg = &m;
+    m.text = (const uint8_t *)"p\rw";
+    m.len = 3;
+    send(k, &ev, &s);
+    line(k, &s, MT_DIR_SERVER, MT_MSG_REPLY, "BAD", "* BAD", NULL);
+    simple(k, MT_EV_SESSION_END, &s);
+}
+
+static void test_follow_pieces(void)
+{
+    char *out = run_sink(mt_follow_sink, 0, 0, pieces);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "imap ==\n"
+                                       "C LOGIN        a1 LOGIN {5}\n"
+                                       "C LOGIN        quinn {3}\n"
+                                       "S +            + OK\n"
+                                       "C LOGIN        p\\rw\n"
+                                       "S BAD          * BAD\n"));
+    free(out);
+}
+
+/* --- creds ----------------------------------------------------------------- */
+
+static void test_creds_table(void)
+{
+    char *out = run_sink(mt_creds_sink, 0, 0, conversation);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "TIME                         CLIENT -> SERVER"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n2023-11-14T22:13:20.002042Z  192.0.2.10:51234 -> "
+                                       "192.0.2.1:143"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  imap   LOGIN        success  bob               "
+                                       "s3cr\"et\\x1b\n"));
+    /* Nothing but the header and one row. */
+    size_t lines = 0;
+    for (const char *p = out; *p; p++)
+        lines += *p == '\n';
+    CU_ASSERT_EQUAL(lines, 2);
+    CU_ASSERT_PTR_NULL(strchr(out, '\033'));
+    free(out);
+    out = run_sink(mt_creds_sink, 0, 1, conversation);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  bob               s******\\x1b\n"));
+    free(out);
+}
+
+static void nothing(struct mt_sink *k) { (void)k; }
+
+static void test_creds_empty(void)
+{
+    char *out = run_sink(mt_creds_sink, 0, 0, nothing);
+    CU_ASSERT(strncmp(out, "TIME ", 5) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "PASSWORD OR HASH\n"));
+    CU_ASSERT_EQUAL(strchr(out, '\n')[1], '\0');
+    free(out);
+}
+
+/* --- JSON ------------------------------------------------------------------ */
+
+static void test_json_events(void)
+{
+    char *out = run_sink(mt_json_sink, 1, 0, conversation);
+    CU_ASSERT_PTR_NOT_NULL(strstr(
+        out, "{\"type\":\"session_start\",\"ts\":\"2023-11-14T22:13:20.000042Z\",\"session\":1,"
+             "\"proto\":\"imap\",\"client\":\"192.0.2.10:51234\",\"server\":\"192.0.2.1:143\","
+             "\"implicit_tls\":false}\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(
+        out, "\"dir\":\"client\",\"kind\":\"command\",\"label\":\"LOGIN\",\"text\":\"a1 LOGIN bob "
+             "s3cr\\\"et\\u001b\",\"secret\":true,\"partial\":false,\"truncated\":false}\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"type\":\"gap\",\"ts\":\"2023-11-14T22:13:20.001042Z\","
+                                       "\"session\":1,\"dir\":\"server\",\"bytes\":120}\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(
+        out, "{\"type\":\"credential\",\"ts\":\"2023-11-14T22:13:20.002042Z\",\"session\":1,"
+             "\"proto\":\"imap\",\"client\":\"192.0.2.10:51234\",\"server\":\"192.0.2.1:143\","
+             "\"mech\":\"LOGIN\",\"via\":\"LOGIN\",\"user\":\"bob\",\"password\":\"s3cr\\\"et\\u001b\","
+             "\"hash\":null,\"result\":\"success\",\"starttls_offered\":true}\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"type\":\"session_end\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"reason\":\"fin\""));
+    /* Color never applies to JSON, and nothing raw reaches the output. */
+    CU_ASSERT_PTR_NULL(strchr(out, '\033'));
+    free(out);
+    out = run_sink(mt_json_sink, 0, 1, conversation);
+    CU_ASSERT_PTR_NULL(strstr(out, "s3cr"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"text\":\"a1 LOGIN bob s******\\u001b\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"password\":\"s******\\u001b\""));
+    free(out);
+}
+
+static char *json_of(const char *p, size_t n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    mt_json_string(f, (const uint8_t *)p, n);
+    fclose(f);
+    return buf;
+}
+
+static void test_json_strings(void)
+{
+    static const struct {
+        const char *in;
+        size_t n;
+        const char *out;
+    } cases[] = {
+        {"plain", 5, "\"plain\""},
+        {"q\"b\\s/", 6, "\"q\\\"b\\\\s/\""},
+        {"\r\n\t\b\x01\x7f", 6, "\"\\r\\n\\t\\u0008\\u0001\\u007f\""},
+        {"\0", 1, "\"\\u0000\""},
+        {"caf\xc3\xa9 \xe2\x9c\x93", 9, "\"caf\xc3\xa9 \xe2\x9c\x93\""}, /* UTF-8 kept */
+        {"\xe9t\xe9", 3, "\"\\u00e9t\\u00e9\""},                        /* Latin-1 bytes */
+        {"\xc0\xaf", 2, "\"\\u00c0\\u00af\""},                          /* overlong */
+        {"\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\""},               /* a surrogate */
+        {"\xc2\x9b" "2J", 4, "\"\\u009b2J\""},                           /* C1 CSI */
+        {"a\xe2\x80\xae" "b", 5, "\"a\\u202eb\""},                      /* RLO */
+        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},                /* astral kept */
+        {"\xf0\x9f\x98", 3, "\"\\u00f0\\u009f\\u0098\""},                /* cut sequence */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = json_of(cases[i].in, cases[i].n);
+        CU_ASSERT_STRING_EQUAL(got, cases[i].out);
+        if (strcmp(got, cases[i].out) != 0)
+            fprintf(stderr, "\ncase %zu: got %s\n", i, got);
+        free(got);
+    }
+}
+
+/* --- export ---------------------------------------------------------------- */
 
 static void test_export_names(void)
 {
@@ -142,6 +342,12 @@ int register_output_suite(void)
         return -1;
     return !CU_add_test(s, "follow, plain text", test_follow_plain) ||
            !CU_add_test(s, "follow, colors and escapes", test_follow_color) ||
+           !CU_add_test(s, "follow, --mask", test_follow_mask) ||
            !CU_add_test(s, "follow, interleaved sessions", test_follow_interleaved) ||
+           !CU_add_test(s, "follow, pieces of counted data", test_follow_pieces) ||
+           !CU_add_test(s, "creds table", test_creds_table) ||
+           !CU_add_test(s, "creds, nothing found", test_creds_empty) ||
+           !CU_add_test(s, "JSON events", test_json_events) ||
+           !CU_add_test(s, "JSON strings for any bytes", test_json_strings) ||
            !CU_add_test(s, "export file names", test_export_names);
 }

@@ -1,0 +1,105 @@
+/* The contract between the dissector core (dissect.c) and the protocol
+ * modules (src/proto/pop3.c, imap.c, smtp.c).
+ *
+ * The core recognises the protocol, frames each direction into lines and
+ * counted data (lines.h), watches for TLS, and offers the services below.
+ * A protocol module labels lines, follows its state machine and reports
+ * credentials; it never prints. */
+#ifndef MAILTAP_PROTO_H
+#define MAILTAP_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mailtap/event.h"
+#include "mailtap/lines.h"
+#include "mailtap/sasl.h"
+
+struct mt_dsession; /* a session as the core sees it */
+
+struct mt_proto_ops {
+    enum mt_proto proto;
+    void *(*create)(struct mt_dsession *s);
+    void (*line)(void *st, enum mt_dir dir, const struct mt_line *line);
+    /* A line of counted data (see lines.h). */
+    void (*raw)(void *st, enum mt_dir dir, const struct mt_line *line, int last);
+    void (*gap)(void *st, enum mt_dir dir, uint64_t n);
+    void (*end)(void *st); /* no more data: report what is still pending */
+    void (*destroy)(void *st);
+};
+
+extern const struct mt_proto_ops mt_pop3_ops;
+extern const struct mt_proto_ops mt_imap_ops;
+extern const struct mt_proto_ops mt_smtp_ops;
+
+/* --- services of the core ------------------------------------------------ */
+
+/* Emits a message; returns its sequence number in the session. */
+uint64_t mt_emit_message(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
+                         const char *label, const uint8_t *p, size_t n, int partial,
+                         const struct mt_span *spans, size_t nspans);
+
+/* Emits a line as a message (carrying its truncation flag, and partial if
+ * it ended without a line end). */
+uint64_t mt_emit_line(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
+                      const char *label, const struct mt_line *line, const struct mt_span *spans,
+                      size_t nspans);
+
+void mt_emit_credential(struct mt_dsession *s, const struct mt_credential *c);
+void mt_emit_warning(struct mt_dsession *s, const char *text);
+
+/* The server accepted STARTTLS/STLS: the client's next bytes should be a
+ * TLS ClientHello. */
+void mt_start_tls(struct mt_dsession *s);
+
+/* The next n bytes of dir are counted data (literal, BDAT chunk). */
+void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n);
+
+/* Time of the data being processed. */
+mt_time_us mt_now(const struct mt_dsession *s);
+
+/* --- a credential waiting for the server's verdict ------------------------- */
+
+struct mt_pending {
+    char mech[MT_SASL_MECH_MAX + 1];
+    const char *via;
+    uint8_t user[MT_SASL_FIELD_MAX];
+    size_t user_len;
+    int has_user;
+    uint8_t password[MT_SASL_SECRET_MAX];
+    size_t password_len;
+    int has_password;
+    char hash[MT_SASL_HASH_MAX];
+    int has_hash;
+    const char *hash_format;
+    int starttls_offered;
+    mt_time_us ts;
+    uint64_t msg_seq;
+};
+
+/* A fresh pending credential (NULL if out of memory). */
+struct mt_pending *mt_pending_new(struct mt_dsession *s, const char *mech, const char *via,
+                                  int starttls_offered, uint64_t msg_seq);
+void mt_pending_set_user(struct mt_pending *p, const uint8_t *u, size_t n);
+void mt_pending_set_password(struct mt_pending *p, const uint8_t *pw, size_t n);
+void mt_pending_set_hash(struct mt_pending *p, const char *hash, const char *format);
+/* Copies what a SASL exchange found. Returns 0 if there was nothing. */
+int mt_pending_from_sasl(struct mt_pending *p, const struct mt_sasl *sasl);
+
+/* Reports the credential with its outcome and frees it; *pp becomes NULL. */
+void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_result r);
+
+/* --- small parsing helpers shared by the protocols ------------------------ */
+
+/* Case-insensitive comparison of a token with an upper-case word. */
+int mt_token_is(const uint8_t *p, size_t n, const char *word);
+
+/* Copies the first word of p (up to a space) into label, upper-cased, as
+ * long as it is made of letters (up to cap - 1); otherwise label = "?". */
+void mt_label_word(const uint8_t *p, size_t n, char *label, size_t cap);
+
+/* Finds the next space-separated token starting at *pos; returns its
+ * length and sets *start (0 when none). */
+size_t mt_next_token(const uint8_t *p, size_t n, size_t *pos, size_t *start);
+
+#endif

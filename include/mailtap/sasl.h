@@ -1,0 +1,73 @@
+/* A passive observer of SASL (RFC 4422), shared by POP3, IMAP and SMTP.
+ *
+ * The protocol dissectors strip their own framing (IMAP "+ ", SMTP "334 ",
+ * the AUTH/AUTHENTICATE command line) and feed this module the base64 text
+ * of each exchange, in order. It decodes what the client exposes in each
+ * mechanism: PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5, XOAUTH2, OAUTHBEARER, NTLM,
+ * EXTERNAL, ANONYMOUS, SCRAM-*, and keeps the name of any other. Invalid
+ * base64 is recorded, never fatal. Whether the login succeeded is for the
+ * protocol to say; this module only sees the exchange. */
+#ifndef MAILTAP_SASL_H
+#define MAILTAP_SASL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MT_SASL_MECH_MAX 32
+#define MT_SASL_FIELD_MAX 512    /* user, authzid, realm */
+#define MT_SASL_SECRET_MAX 4096  /* password or bearer token */
+#define MT_SASL_HASH_MAX 2048    /* crackable line */
+#define MT_SASL_CHALLENGE_MAX 2048
+
+/* A byte string of bounded length; truncated is set when the wire had more. */
+struct mt_sasl_str {
+    uint8_t *p; /* points into struct mt_sasl's storage */
+    size_t len;
+    int present;
+    int truncated;
+};
+
+struct mt_sasl_cred {
+    char mech[MT_SASL_MECH_MAX + 1]; /* upper case, NUL-terminated */
+    struct mt_sasl_str user;         /* authentication identity */
+    struct mt_sasl_str authzid;      /* authorization identity, if given */
+    struct mt_sasl_str password;     /* PLAIN/LOGIN password, XOAUTH2/OAUTHBEARER token */
+    struct mt_sasl_str domain;       /* NTLM domain, DIGEST-MD5 realm */
+    struct mt_sasl_str host;         /* NTLM workstation */
+    struct mt_sasl_str hash;         /* crackable line (hashcat/John), ASCII */
+    const char *hash_format;         /* e.g. "hashcat -m 10200", or NULL */
+    int invalid_base64;              /* a client or server message was not base64 */
+    int cancelled;                   /* the client sent "*" */
+};
+
+/* What a client message exposed: lets the caller highlight the line. */
+enum {
+    MT_SASL_EXPOSES_USER = 1,
+    MT_SASL_EXPOSES_SECRET = 2 /* password, token, or a crackable response */
+};
+
+struct mt_sasl; /* opaque; about 20 KiB, allocate per authentication */
+
+struct mt_sasl *mt_sasl_new(void);
+void mt_sasl_free(struct mt_sasl *s);
+
+/* Starts an exchange for a mechanism name as the client wrote it (any case;
+ * bounded to MT_SASL_MECH_MAX). Resets everything. */
+void mt_sasl_begin(struct mt_sasl *s, const uint8_t *mech, size_t n);
+
+/* One client message as base64 text without line ending: the initial
+ * response (from the command line) or a reply to a challenge. "=" is an
+ * empty message; "*" cancels. Returns MT_SASL_EXPOSES_* flags. */
+unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n);
+
+/* One server challenge as base64 text (may be empty). */
+void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n);
+
+/* What has been found so far. Valid until the next call on s. */
+const struct mt_sasl_cred *mt_sasl_cred(const struct mt_sasl *s);
+
+/* Whether anything worth reporting was found (a user, secret or hash) or
+ * the mechanism is one that identifies the client (EXTERNAL, ANONYMOUS). */
+int mt_sasl_has_credential(const struct mt_sasl *s);
+
+#endif

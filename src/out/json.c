@@ -1,0 +1,213 @@
+/* --json: JSON Lines, one object per event. docs/json.md is the contract:
+ * change them together. Every string goes through mt_json_string, so any
+ * bytes of a capture give valid JSON. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailtap/jsonstr.h"
+#include "mailtap/output.h"
+#include "mailtap/render.h"
+
+struct json {
+    FILE *out;
+    int mask;
+};
+
+static const char *kind_name(enum mt_msg_kind k)
+{
+    switch (k) {
+    case MT_MSG_COMMAND: return "command";
+    case MT_MSG_REPLY: return "reply";
+    case MT_MSG_AUTH: return "auth";
+    case MT_MSG_BODY: return "body";
+    case MT_MSG_RAW: return "raw";
+    }
+    return "raw";
+}
+
+static const char *reason_name(enum mt_close_reason r)
+{
+    switch (r) {
+    case MT_CLOSE_FIN: return "fin";
+    case MT_CLOSE_RESET: return "reset";
+    case MT_CLOSE_TIMEOUT: return "timeout";
+    case MT_CLOSE_EVICTED: return "evicted";
+    case MT_CLOSE_END: return "end";
+    case MT_CLOSE_REUSED: return "reused";
+    }
+    return "end";
+}
+
+static const char *dir_name(enum mt_dir d) { return d == MT_DIR_CLIENT ? "client" : "server"; }
+
+/* {"type":"...","ts":"...","session":N */
+static void head(struct json *j, const char *type, mt_time_us ts, const struct mt_event *ev)
+{
+    char t[MT_TIME_STRLEN];
+    mt_time_format(ts, t, sizeof t);
+    fprintf(j->out, "{\"type\":\"%s\",\"ts\":\"%s\",\"session\":", type, t);
+    if (ev->session)
+        fprintf(j->out, "%" PRIu64, ev->session->id);
+    else
+        fputs("null", j->out);
+}
+
+static void endpoints(struct json *j, const struct mt_session_info *s)
+{
+    char c[MT_ENDPOINT_STRLEN], v[MT_ENDPOINT_STRLEN];
+    mt_endpoint_format(&s->client, c, sizeof c);
+    mt_endpoint_format(&s->server, v, sizeof v);
+    fprintf(j->out, ",\"client\":\"%s\",\"server\":\"%s\"", c, v);
+}
+
+static const char *proto_of(const struct mt_event *ev)
+{
+    return ev->state ? mt_proto_name(ev->state->proto) : "unknown";
+}
+
+/* A secret, masked when asked. */
+static void secret(struct json *j, const struct mt_bytes *b)
+{
+    if (!b->present) {
+        fputs("null", j->out);
+        return;
+    }
+    if (!j->mask) {
+        mt_json_string(j->out, b->p, b->len);
+        return;
+    }
+    uint8_t *m = malloc(b->len ? b->len : 1);
+    if (!m) {
+        fputs("\"*\"", j->out);
+        return;
+    }
+    size_t k = mt_mask(b->p, b->len, m, b->len);
+    mt_json_string(j->out, m, k);
+    free(m);
+}
+
+static void message(struct json *j, const struct mt_event *ev)
+{
+    const struct mt_message *m = ev->msg;
+    head(j, "message", ev->ts, ev);
+    fprintf(j->out, ",\"seq\":%" PRIu64 ",\"dir\":\"%s\",\"kind\":\"%s\",\"label\":",
+            m->seq, dir_name(ev->dir), kind_name(m->kind));
+    mt_json_cstring(j->out, m->label);
+    fputs(",\"text\":", j->out);
+    uint8_t *masked = NULL;
+    if (j->mask && m->nspans > 0 && (masked = malloc(m->len ? m->len : 1))) {
+        memcpy(masked, m->text, m->len);
+        for (size_t i = 0; i < m->nspans; i++)
+            mt_mask(m->text + m->spans[i].off, m->spans[i].len, masked + m->spans[i].off,
+                    m->spans[i].len);
+    }
+    mt_json_string(j->out, masked ? masked : m->text, m->len);
+    free(masked);
+    fprintf(j->out, ",\"secret\":%s,\"partial\":%s,\"truncated\":%s}\n",
+            m->nspans ? "true" : "false", m->partial ? "true" : "false",
+            m->truncated ? "true" : "false");
+}
+
+static void credential(struct json *j, const struct mt_event *ev)
+{
+    const struct mt_credential *c = ev->cred;
+    head(j, "credential", c->ts, ev);
+    fprintf(j->out, ",\"proto\":\"%s\"", mt_proto_name(c->proto));
+    endpoints(j, ev->session);
+    fputs(",\"mech\":", j->out);
+    mt_json_cstring(j->out, c->mech);
+    fputs(",\"via\":", j->out);
+    mt_json_cstring(j->out, c->via);
+    fputs(",\"user\":", j->out);
+    if (c->user.present)
+        mt_json_string(j->out, c->user.p, c->user.len);
+    else
+        fputs("null", j->out);
+    fputs(",\"password\":", j->out);
+    secret(j, &c->password);
+    fputs(",\"hash\":", j->out);
+    struct mt_bytes h = {(const uint8_t *)c->hash, c->hash ? strlen(c->hash) : 0, c->hash != NULL};
+    secret(j, &h);
+    fprintf(j->out, ",\"result\":\"%s\",\"starttls_offered\":%s}\n", mt_result_name(c->result),
+            c->starttls_offered ? "true" : "false");
+}
+
+static int json_event(void *ctx, const struct mt_event *ev, void **slot)
+{
+    struct json *j = ctx;
+    (void)slot;
+    switch (ev->type) {
+    case MT_EV_SESSION_START:
+        head(j, "session_start", ev->session->start, ev);
+        fprintf(j->out, ",\"proto\":\"%s\"", proto_of(ev));
+        endpoints(j, ev->session);
+        fprintf(j->out, ",\"implicit_tls\":%s}\n",
+                ev->state && ev->state->implicit_tls ? "true" : "false");
+        break;
+    case MT_EV_DATA:
+        break; /* the messages carry the same bytes, labelled */
+    case MT_EV_MESSAGE:
+        message(j, ev);
+        break;
+    case MT_EV_GAP:
+        head(j, "gap", ev->ts, ev);
+        fprintf(j->out, ",\"dir\":\"%s\",\"bytes\":%" PRIu64 "}\n", dir_name(ev->dir), ev->gap);
+        break;
+    case MT_EV_CREDENTIAL:
+        credential(j, ev);
+        break;
+    case MT_EV_TLS:
+        head(j, "tls", ev->ts, ev);
+        fputs(",\"version\":", j->out);
+        mt_json_cstring(j->out, ev->tls->version);
+        fputs(",\"sni\":", j->out);
+        mt_json_cstring(j->out, ev->tls->sni[0] ? ev->tls->sni : NULL);
+        fprintf(j->out, ",\"implicit\":%s}\n", ev->tls->implicit ? "true" : "false");
+        break;
+    case MT_EV_SESSION_END: {
+        const struct mt_session_state *st = ev->state;
+        head(j, "session_end", ev->ts, ev);
+        fprintf(j->out, ",\"proto\":\"%s\",\"reason\":\"%s\"", proto_of(ev), reason_name(ev->reason));
+        if (st)
+            fprintf(j->out,
+                    ",\"client_bytes\":%" PRIu64 ",\"server_bytes\":%" PRIu64
+                    ",\"messages\":%" PRIu64 ",\"credentials\":%" PRIu64
+                    ",\"tls\":%s,\"starttls\":%s",
+                    st->bytes[MT_DIR_CLIENT], st->bytes[MT_DIR_SERVER], st->messages,
+                    st->credentials, st->tls ? "true" : "false", st->starttls ? "true" : "false");
+        fputs("}\n", j->out);
+        break;
+    }
+    case MT_EV_WARNING:
+        head(j, "warning", ev->ts, ev);
+        fputs(",\"text\":", j->out);
+        mt_json_cstring(j->out, ev->text);
+        fputs("}\n", j->out);
+        break;
+    }
+    return ferror(j->out) ? -1 : 0;
+}
+
+static int json_finish(void *ctx)
+{
+    struct json *j = ctx;
+    return fflush(j->out) == 0 && !ferror(j->out) ? 0 : -1;
+}
+
+static const char *json_error(void *ctx)
+{
+    (void)ctx;
+    return "standard output: write error";
+}
+
+int mt_json_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink)
+{
+    struct json *j = calloc(1, sizeof *j);
+    if (!j)
+        return -1;
+    j->out = out;
+    j->mask = o->mask;
+    *sink = (struct mt_sink){json_event, json_finish, json_error, free, j};
+    return 0;
+}

@@ -1,0 +1,145 @@
+/* Shared by the protocol modules: pending credentials and token helpers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailtap/proto.h"
+
+struct mt_pending *mt_pending_new(struct mt_dsession *s, const char *mech, const char *via,
+                                  int starttls_offered, uint64_t msg_seq)
+{
+    struct mt_pending *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    size_t i = 0;
+    for (; mech[i] && i < MT_SASL_MECH_MAX; i++)
+        p->mech[i] = mech[i];
+    p->mech[i] = '\0';
+    p->via = via;
+    p->starttls_offered = starttls_offered;
+    p->ts = mt_now(s);
+    p->msg_seq = msg_seq;
+    return p;
+}
+
+static size_t copy_bounded(uint8_t *dst, size_t cap, const uint8_t *src, size_t n)
+{
+    size_t k = n < cap ? n : cap;
+    memcpy(dst, src, k);
+    return k;
+}
+
+void mt_pending_set_user(struct mt_pending *p, const uint8_t *u, size_t n)
+{
+    p->user_len = copy_bounded(p->user, sizeof p->user, u, n);
+    p->has_user = 1;
+}
+
+void mt_pending_set_password(struct mt_pending *p, const uint8_t *pw, size_t n)
+{
+    p->password_len = copy_bounded(p->password, sizeof p->password, pw, n);
+    p->has_password = 1;
+}
+
+void mt_pending_set_hash(struct mt_pending *p, const char *hash, const char *format)
+{
+    size_t n = strlen(hash);
+    if (n >= sizeof p->hash)
+        return; /* a cut hash line is useless to a cracker */
+    memcpy(p->hash, hash, n + 1);
+    p->has_hash = 1;
+    p->hash_format = format;
+}
+
+int mt_pending_from_sasl(struct mt_pending *p, const struct mt_sasl *sasl)
+{
+    if (!mt_sasl_has_credential(sasl))
+        return 0;
+    const struct mt_sasl_cred *c = mt_sasl_cred(sasl);
+    size_t i = 0;
+    for (; c->mech[i] && i < MT_SASL_MECH_MAX; i++)
+        p->mech[i] = c->mech[i];
+    p->mech[i] = '\0';
+    if (c->user.present)
+        mt_pending_set_user(p, c->user.p, c->user.len);
+    if (c->password.present)
+        mt_pending_set_password(p, c->password.p, c->password.len);
+    if (c->hash.present && c->hash.len < sizeof p->hash) {
+        memcpy(p->hash, c->hash.p, c->hash.len);
+        p->hash[c->hash.len] = '\0';
+        p->has_hash = 1;
+        p->hash_format = c->hash_format;
+    }
+    return 1;
+}
+
+void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_result r)
+{
+    struct mt_pending *p = *pp;
+    if (!p)
+        return;
+    struct mt_credential c;
+    memset(&c, 0, sizeof c);
+    c.ts = p->ts;
+    c.mech = p->mech;
+    c.via = p->via;
+    c.user = (struct mt_bytes){p->user, p->user_len, p->has_user};
+    c.password = (struct mt_bytes){p->password, p->password_len, p->has_password};
+    c.hash = p->has_hash ? p->hash : NULL;
+    c.hash_format = p->has_hash ? p->hash_format : NULL;
+    c.result = r;
+    c.starttls_offered = p->starttls_offered;
+    c.msg_seq = p->msg_seq;
+    mt_emit_credential(s, &c);
+    free(p);
+    *pp = NULL;
+}
+
+int mt_token_is(const uint8_t *p, size_t n, const char *word)
+{
+    size_t k = strlen(word);
+    if (n != k)
+        return 0;
+    for (size_t i = 0; i < k; i++) {
+        uint8_t c = p[i];
+        if (c >= 'a' && c <= 'z')
+            c = (uint8_t)(c - 'a' + 'A');
+        if (c != (uint8_t)word[i])
+            return 0;
+    }
+    return 1;
+}
+
+void mt_label_word(const uint8_t *p, size_t n, char *label, size_t cap)
+{
+    size_t i = 0;
+    while (i < n && p[i] != ' ' && i + 1 < cap) {
+        uint8_t c = p[i];
+        if (c >= 'a' && c <= 'z')
+            c = (uint8_t)(c - 'a' + 'A');
+        if (!((c >= 'A' && c <= 'Z') || (i > 0 && (c == '-' || (c >= '0' && c <= '9'))))) {
+            i = 0;
+            break;
+        }
+        label[i++] = (char)c;
+    }
+    if (i == 0 || (i < n && p[i] != ' ')) {
+        if (cap > 1) {
+            label[0] = '?';
+            label[1] = '\0';
+        }
+        return;
+    }
+    label[i] = '\0';
+}
+
+size_t mt_next_token(const uint8_t *p, size_t n, size_t *pos, size_t *start)
+{
+    size_t i = *pos;
+    while (i < n && p[i] == ' ')
+        i++;
+    *start = i;
+    while (i < n && p[i] != ' ')
+        i++;
+    *pos = i;
+    return i - *start;
+}

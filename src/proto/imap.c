@@ -1,0 +1,396 @@
+/* IMAP (RFC 9051, 3501) with LITERAL+ (RFC 7888), SASL-IR (RFC 4959) and
+ * STARTTLS. Literals are skipped by byte count in both directions, so the
+ * text of a message (FETCH, APPEND) is never read as a command or reply. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailtap/proto.h"
+
+#define TAG_MAX 64
+
+struct tag {
+    char s[TAG_MAX + 1];
+    size_t n;
+};
+
+struct imap {
+    struct mt_dsession *s;
+    int greeted;
+    int starttls_offered;
+    /* The client command being read: it may go on after a literal. */
+    int cmd_active;
+    struct tag cmd_tag;
+    char cmd_name[16];
+    int login_arg;      /* LOGIN: index of the next argument (0 user, 1 password) */
+    int literal_arg;    /* the literal being read is that LOGIN argument, or -1 */
+    /* Commands awaiting their tagged reply. */
+    struct mt_pending *login;
+    struct tag login_tag;
+    struct mt_sasl *sasl;
+    int in_auth;
+    struct tag auth_tag;
+    int auth_starttls_offered;
+    uint64_t secret_seq;
+    struct tag starttls_tag;
+    int starttls_waiting;
+    int server_cont;    /* the next server line continues one cut by a literal */
+};
+
+static void *imap_create(struct mt_dsession *s)
+{
+    struct imap *m = calloc(1, sizeof *m);
+    if (m) {
+        m->s = s;
+        m->literal_arg = -1;
+    }
+    return m;
+}
+
+static void set_tag(struct tag *t, const uint8_t *p, size_t n)
+{
+    t->n = n < TAG_MAX ? n : TAG_MAX;
+    memcpy(t->s, p, t->n);
+    t->s[t->n] = '\0';
+}
+
+static int tag_eq(const struct tag *t, const uint8_t *p, size_t n)
+{
+    return t->n > 0 && t->n == n && memcmp(t->s, p, n) == 0;
+}
+
+/* A literal announced at the end of a line: "{123}", "{123+}", "~{123}".
+ * Returns 1 and its size, and where it starts in the line. */
+static int literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at)
+{
+    if (n < 3 || p[n - 1] != '}')
+        return 0;
+    size_t i = n - 1;
+    if (i > 0 && p[i - 1] == '+')
+        i--;
+    size_t end = i;
+    while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
+        i--;
+    if (i == end || i == 0 || p[i - 1] != '{' || end - i > 19)
+        return 0;
+    uint64_t v = 0;
+    for (size_t k = i; k < end; k++)
+        v = v * 10 + (uint64_t)(p[k] - '0');
+    *size = v;
+    *at = i - 1;
+    if (*at > 0 && p[*at - 1] == '~')
+        (*at)--;
+    return 1;
+}
+
+/* Scans capability words for STARTTLS. */
+static void scan_capabilities(struct imap *m, const uint8_t *p, size_t n)
+{
+    size_t pos = 0, st;
+    while (pos < n) {
+        size_t len = mt_next_token(p, n, &pos, &st);
+        if (len == 0)
+            break;
+        size_t l = len;
+        if (p[st + l - 1] == ']')
+            l--;
+        if (mt_token_is(p + st, l, "STARTTLS"))
+            m->starttls_offered = 1;
+    }
+}
+
+/* Capabilities in a response code: "[CAPABILITY ...]". */
+static void scan_response_code(struct imap *m, const uint8_t *p, size_t n)
+{
+    static const char key[] = "[CAPABILITY ";
+    size_t k = sizeof key - 1;
+    for (size_t i = 0; i + k <= n; i++) {
+        if (p[i] == '[' && mt_token_is(p + i + 1, k - 2, "CAPABILITY") && p[i + k - 1] == ' ') {
+            const uint8_t *end = memchr(p + i, ']', n - i);
+            size_t e = end ? (size_t)(end - p) : n;
+            scan_capabilities(m, p + i + k, e - (i + k));
+            return;
+        }
+    }
+}
+
+/* Reports the pending LOGIN, unless it carried nothing (a LOGIN without
+ * arguments, answered BAD). */
+static void resolve_login(struct imap *m, enum mt_result r)
+{
+    if (m->login && !m->login->has_user && !m->login->has_password) {
+        free(m->login);
+        m->login = NULL;
+        return;
+    }
+    mt_pending_resolve(m->s, &m->login, r);
+}
+
+/* --- client ------------------------------------------------------------------- */
+
+/* Appends to a LOGIN argument of the pending credential. */
+static void login_append(struct imap *m, int arg, const uint8_t *p, size_t n)
+{
+    struct mt_pending *c = m->login;
+    if (!c)
+        return;
+    if (arg == 0) {
+        size_t room = sizeof c->user - c->user_len;
+        size_t k = n < room ? n : room;
+        memcpy(c->user + c->user_len, p, k);
+        c->user_len += k;
+        c->has_user = 1;
+    } else {
+        size_t room = sizeof c->password - c->password_len;
+        size_t k = n < room ? n : room;
+        memcpy(c->password + c->password_len, p, k);
+        c->password_len += k;
+        c->has_password = 1;
+    }
+}
+
+/* Reads LOGIN arguments (atoms and quoted strings) from p[pos..n), up to a
+ * literal announced at the end. Records spans for highlighting. */
+static void login_args(struct imap *m, const uint8_t *p, size_t n, size_t pos, size_t lit_at,
+                       struct mt_span *spans, size_t *nspans)
+{
+    while (m->login_arg < 2) {
+        while (pos < lit_at && p[pos] == ' ')
+            pos++;
+        if (pos >= lit_at)
+            return;
+        int arg = m->login_arg++;
+        if (p[pos] == '"') {
+            size_t start = ++pos;
+            uint8_t buf[256];
+            size_t bl = 0;
+            while (pos < n && p[pos] != '"') {
+                if (p[pos] == '\\' && pos + 1 < n)
+                    pos++;
+                buf[bl++] = p[pos++];
+                if (bl == sizeof buf) {
+                    login_append(m, arg, buf, bl);
+                    bl = 0;
+                }
+            }
+            login_append(m, arg, buf, bl);
+            if (*nspans < MT_MAX_SPANS)
+                spans[(*nspans)++] = (struct mt_span){start, pos - start};
+            if (pos < n)
+                pos++; /* closing quote */
+        } else {
+            size_t start = pos;
+            while (pos < lit_at && p[pos] != ' ')
+                pos++;
+            login_append(m, arg, p + start, pos - start);
+            if (*nspans < MT_MAX_SPANS)
+                spans[(*nspans)++] = (struct mt_span){start, pos - start};
+        }
+    }
+}
+
+static void client_auth_line(struct imap *m, const struct mt_line *l)
+{
+    unsigned ex = mt_sasl_client(m->sasl, l->p, l->n);
+    struct mt_span sp = {0, l->n};
+    uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
+    if (ex & MT_SASL_EXPOSES_SECRET)
+        m->secret_seq = seq;
+}
+
+static void client_line(struct imap *m, const struct mt_line *l)
+{
+    if (m->in_auth && !m->cmd_active) {
+        client_auth_line(m, l);
+        return;
+    }
+    const uint8_t *p = l->p;
+    size_t n = l->n;
+    uint64_t lit = 0;
+    size_t lit_at = n;
+    int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at)
+                               : literal_at_end(p, n, &lit, &lit_at);
+    if (l->truncated)
+        lit_at = n;
+    size_t pos = 0;
+    struct mt_span spans[MT_MAX_SPANS];
+    size_t nspans = 0;
+    int login_before = m->login_arg;
+    if (!m->cmd_active) {
+        size_t ts, tn = mt_next_token(p, n, &pos, &ts);
+        size_t cs, cn = mt_next_token(p, n, &pos, &cs);
+        set_tag(&m->cmd_tag, p + ts, tn);
+        mt_label_word(p + cs, cn, m->cmd_name, sizeof m->cmd_name);
+        m->login_arg = 0;
+        login_before = 0;
+        if (strcmp(m->cmd_name, "LOGIN") == 0) {
+            resolve_login(m, MT_RESULT_UNKNOWN);
+            m->login = mt_pending_new(m->s, "LOGIN", "LOGIN", m->starttls_offered, 0);
+            m->login_tag = m->cmd_tag;
+        }
+    }
+    int is_login = strcmp(m->cmd_name, "LOGIN") == 0;
+    if (is_login)
+        login_args(m, p, n, pos, lit_at, spans, &nspans);
+    uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, m->cmd_name, l, spans, nspans);
+    if (is_login && m->login && login_before < 2 && m->login_arg == 2 && nspans > 0)
+        m->login->msg_seq = seq;
+    if (has_lit) {
+        mt_expect_raw(m->s, MT_DIR_CLIENT, lit);
+        m->cmd_active = 1;
+        m->literal_arg = is_login && m->login_arg < 2 ? m->login_arg++ : -1;
+        return;
+    }
+    m->cmd_active = 0;
+    m->literal_arg = -1;
+    if (strcmp(m->cmd_name, "AUTHENTICATE") == 0) {
+        size_t ms, mn = mt_next_token(p, n, &pos, &ms);
+        size_t is, in = mt_next_token(p, n, &pos, &is);
+        if (mn == 0 || (!m->sasl && !(m->sasl = mt_sasl_new())))
+            return;
+        mt_sasl_begin(m->sasl, p + ms, mn);
+        m->in_auth = 1;
+        m->auth_tag = m->cmd_tag;
+        m->auth_starttls_offered = m->starttls_offered;
+        m->secret_seq = seq;
+        if (in)
+            mt_sasl_client(m->sasl, p + is, in);
+    } else if (strcmp(m->cmd_name, "STARTTLS") == 0) {
+        m->starttls_tag = m->cmd_tag;
+        m->starttls_waiting = 1;
+    }
+}
+
+/* --- server ------------------------------------------------------------------- */
+
+static void finish_auth(struct imap *m, enum mt_result r)
+{
+    if (!m->in_auth)
+        return;
+    m->in_auth = 0;
+    struct mt_pending *pend =
+        mt_pending_new(m->s, "", "AUTHENTICATE", m->auth_starttls_offered, m->secret_seq);
+    if (pend && mt_pending_from_sasl(pend, m->sasl))
+        mt_pending_resolve(m->s, &pend, mt_sasl_cred(m->sasl)->cancelled ? MT_RESULT_FAILURE : r);
+    free(pend);
+}
+
+static void server_line(struct imap *m, const struct mt_line *l)
+{
+    const uint8_t *p = l->p;
+    size_t n = l->n;
+    uint64_t lit = 0;
+    size_t lit_at;
+    int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at)
+                               : literal_at_end(p, n, &lit, &lit_at);
+    if (m->server_cont) {
+        /* The rest of a response that carried a literal. */
+        mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, "", l, NULL, 0);
+    } else if (n >= 1 && p[0] == '+') {
+        if (m->in_auth) {
+            size_t skip = n >= 2 && p[1] == ' ' ? 2 : 1;
+            mt_sasl_server(m->sasl, p + skip, n - skip);
+            mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_AUTH, "+", l, NULL, 0);
+        } else {
+            mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, "+", l, NULL, 0);
+        }
+    } else if (n >= 2 && p[0] == '*' && p[1] == ' ') {
+        size_t pos = 1, ks, kn = mt_next_token(p, n, &pos, &ks);
+        if (kn > 0 && p[ks] >= '0' && p[ks] <= '9') /* "* 12 FETCH" */
+            kn = mt_next_token(p, n, &pos, &ks);
+        char label[16];
+        mt_label_word(p + ks, kn, label, sizeof label);
+        if (strcmp(label, "CAPABILITY") == 0)
+            scan_capabilities(m, p + pos, n - pos);
+        else
+            scan_response_code(m, p, n);
+        m->greeted = 1;
+        mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
+    } else {
+        size_t pos = 0, ts, tn = mt_next_token(p, n, &pos, &ts);
+        size_t ss, sn = mt_next_token(p, n, &pos, &ss);
+        char label[16];
+        mt_label_word(p + ss, sn, label, sizeof label);
+        int ok = strcmp(label, "OK") == 0;
+        int no = strcmp(label, "NO") == 0 || strcmp(label, "BAD") == 0;
+        if (!ok && !no)
+            strcpy(label, "?");
+        scan_response_code(m, p, n);
+        mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
+        enum mt_result r = ok ? MT_RESULT_SUCCESS : no ? MT_RESULT_FAILURE : MT_RESULT_UNKNOWN;
+        if (tn && tag_eq(&m->login_tag, p + ts, tn) && m->login) {
+            resolve_login(m, r);
+            m->login_tag.n = 0;
+        }
+        if (tn && m->in_auth && tag_eq(&m->auth_tag, p + ts, tn))
+            finish_auth(m, r);
+        if (tn && m->starttls_waiting && tag_eq(&m->starttls_tag, p + ts, tn)) {
+            m->starttls_waiting = 0;
+            if (ok)
+                mt_start_tls(m->s);
+        }
+    }
+    if (has_lit) {
+        mt_expect_raw(m->s, MT_DIR_SERVER, lit);
+        m->server_cont = 1;
+    } else {
+        m->server_cont = 0;
+    }
+}
+
+static void imap_line(void *st, enum mt_dir dir, const struct mt_line *l)
+{
+    if (dir == MT_DIR_CLIENT)
+        client_line(st, l);
+    else
+        server_line(st, l);
+}
+
+static void imap_raw(void *st, enum mt_dir dir, const struct mt_line *l, int last)
+{
+    struct imap *m = st;
+    (void)last;
+    if (dir == MT_DIR_CLIENT && m->literal_arg >= 0) {
+        /* A LOGIN argument sent as a literal: its bytes exactly, line ends
+         * included. */
+        login_append(m, m->literal_arg, l->p, l->n);
+        login_append(m, m->literal_arg, (const uint8_t *)"\r\n" + (2 - l->eol), l->eol);
+        struct mt_span sp = {0, l->n};
+        uint64_t seq = mt_emit_line(m->s, dir, MT_MSG_COMMAND, m->cmd_name, l, &sp, 1);
+        if (m->literal_arg == 1 && m->login)
+            m->login->msg_seq = seq;
+        return;
+    }
+    mt_emit_line(m->s, dir, MT_MSG_BODY, "", l, NULL, 0);
+}
+
+static void imap_gap(void *st, enum mt_dir dir, uint64_t n)
+{
+    struct imap *m = st;
+    (void)n;
+    if (dir == MT_DIR_CLIENT) {
+        m->cmd_active = 0;
+        m->literal_arg = -1;
+    } else {
+        m->server_cont = 0;
+    }
+    mt_emit_warning(m->s, dir == MT_DIR_SERVER ? "bytes missing from the server; resynchronising"
+                                               : "bytes missing from the client; resynchronising");
+}
+
+static void imap_end(void *st)
+{
+    struct imap *m = st;
+    resolve_login(m, MT_RESULT_UNKNOWN);
+    finish_auth(m, MT_RESULT_UNKNOWN);
+}
+
+static void imap_destroy(void *st)
+{
+    struct imap *m = st;
+    free(m->login);
+    mt_sasl_free(m->sasl);
+    free(m);
+}
+
+const struct mt_proto_ops mt_imap_ops = {MT_PROTO_IMAP, imap_create, imap_line, imap_raw,
+                                         imap_gap,      imap_end,    imap_destroy};

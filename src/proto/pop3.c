@@ -1,0 +1,317 @@
+/* POP3 (RFC 1939), with CAPA and STLS (RFC 2449, 2595) and SASL AUTH
+ * (RFC 5034). Multi-line responses end at a lone dot and are dot-unstuffed;
+ * their content is never read as a reply. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailtap/proto.h"
+
+#define QUEUE_MAX 64
+#define APOP_TS_MAX 256
+
+enum pending_cmd {
+    CMD_OTHER,
+    CMD_MULTI, /* a multi-line response follows +OK */
+    CMD_CAPA,
+    CMD_PASS,
+    CMD_APOP,
+    CMD_AUTH,
+    CMD_STLS
+};
+
+struct pop3 {
+    struct mt_dsession *s;
+    int greeted;
+    char apop_ts[APOP_TS_MAX + 1];
+    int stls_offered;
+    uint8_t queue[QUEUE_MAX];
+    size_t qhead, qlen;
+    int body;          /* inside a multi-line response */
+    int body_is_capa;
+    uint8_t user[MT_SASL_FIELD_MAX];
+    size_t user_len;
+    int has_user;
+    struct mt_pending *pending; /* PASS or APOP awaiting +OK/-ERR */
+    struct mt_sasl *sasl;       /* AUTH exchange in progress */
+    int in_auth;
+    int auth_stls_offered;
+    uint64_t secret_seq;
+};
+
+static void push(struct pop3 *p, enum pending_cmd c)
+{
+    if (p->qlen == QUEUE_MAX) { /* pipelining beyond reason: forget the oldest */
+        p->qhead = (p->qhead + 1) % QUEUE_MAX;
+        p->qlen--;
+    }
+    p->queue[(p->qhead + p->qlen) % QUEUE_MAX] = (uint8_t)c;
+    p->qlen++;
+}
+
+static enum pending_cmd pop(struct pop3 *p)
+{
+    if (p->qlen == 0)
+        return CMD_OTHER;
+    enum pending_cmd c = p->queue[p->qhead];
+    p->qhead = (p->qhead + 1) % QUEUE_MAX;
+    p->qlen--;
+    return c;
+}
+
+static void *pop3_create(struct mt_dsession *s)
+{
+    struct pop3 *p = calloc(1, sizeof *p);
+    if (p)
+        p->s = s;
+    return p;
+}
+
+static void finish_auth(struct pop3 *p, enum mt_result r)
+{
+    if (!p->in_auth)
+        return;
+    p->in_auth = 0;
+    struct mt_pending *pend = mt_pending_new(p->s, "", "AUTH", p->auth_stls_offered, p->secret_seq);
+    if (pend && mt_pending_from_sasl(pend, p->sasl))
+        mt_pending_resolve(p->s, &pend, mt_sasl_cred(p->sasl)->cancelled ? MT_RESULT_FAILURE : r);
+    free(pend);
+}
+
+/* The greeting's <timestamp>, which APOP digests are salted with. */
+static void remember_apop_timestamp(struct pop3 *p, const uint8_t *t, size_t n)
+{
+    const uint8_t *lt = memchr(t, '<', n);
+    if (!lt)
+        return;
+    const uint8_t *gt = memchr(lt, '>', n - (size_t)(lt - t));
+    if (!gt || (size_t)(gt - lt + 1) > APOP_TS_MAX)
+        return;
+    size_t len = (size_t)(gt - lt + 1);
+    for (size_t i = 0; i < len; i++)
+        if (lt[i] < 0x21 || lt[i] > 0x7e)
+            return; /* only printable ASCII goes into a hash line */
+    memcpy(p->apop_ts, lt, len);
+    p->apop_ts[len] = '\0';
+}
+
+static int is_status(const struct mt_line *l, const char *st)
+{
+    size_t k = strlen(st);
+    return l->n >= k && memcmp(l->p, st, k) == 0 && (l->n == k || l->p[k] == ' ');
+}
+
+static void server_line(struct pop3 *p, const struct mt_line *l)
+{
+    if (p->body) {
+        if (l->n == 1 && l->p[0] == '.') {
+            p->body = 0;
+            mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_REPLY, ".", l, NULL, 0);
+            return;
+        }
+        struct mt_line u = *l;
+        if (u.n > 0 && u.p[0] == '.') { /* dot-unstuffing */
+            u.p++;
+            u.n--;
+        }
+        if (p->body_is_capa && u.n >= 4 && mt_token_is(u.p, 4, "STLS") && (u.n == 4 || u.p[4] == ' '))
+            p->stls_offered = 1;
+        mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_BODY, "", &u, NULL, 0);
+        return;
+    }
+    int ok = is_status(l, "+OK"), err = is_status(l, "-ERR");
+    if (p->in_auth && !ok && !err && l->n >= 1 && l->p[0] == '+') {
+        /* A SASL challenge: "+ base64" (or a bare "+"). */
+        size_t skip = l->n >= 2 && l->p[1] == ' ' ? 2 : 1;
+        mt_sasl_server(p->sasl, l->p + skip, l->n - skip);
+        mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_AUTH, "+", l, NULL, 0);
+        return;
+    }
+    const char *label = ok ? "+OK" : err ? "-ERR" : "?";
+    if (!p->greeted) {
+        p->greeted = 1;
+        if (ok)
+            remember_apop_timestamp(p, l->p, l->n);
+        mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
+        return;
+    }
+    enum mt_result r = ok ? MT_RESULT_SUCCESS : err ? MT_RESULT_FAILURE : MT_RESULT_UNKNOWN;
+    mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
+    switch (pop(p)) {
+    case CMD_PASS:
+    case CMD_APOP:
+        mt_pending_resolve(p->s, &p->pending, r);
+        break;
+    case CMD_AUTH:
+        finish_auth(p, r);
+        break;
+    case CMD_STLS:
+        if (ok)
+            mt_start_tls(p->s);
+        break;
+    case CMD_CAPA:
+    case CMD_MULTI:
+        if (ok) {
+            p->body = 1;
+            p->body_is_capa = 0;
+        }
+        break;
+    case CMD_OTHER:
+        break;
+    }
+}
+
+static void client_auth_line(struct pop3 *p, const struct mt_line *l)
+{
+    unsigned ex = mt_sasl_client(p->sasl, l->p, l->n);
+    struct mt_span sp = {0, l->n};
+    uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
+    if (ex & MT_SASL_EXPOSES_SECRET || !p->secret_seq)
+        p->secret_seq = seq;
+}
+
+static void client_line(struct pop3 *p, const struct mt_line *l)
+{
+    if (p->in_auth) {
+        client_auth_line(p, l);
+        return;
+    }
+    char label[16];
+    mt_label_word(l->p, l->n, label, sizeof label);
+    size_t pos = 0, cs, cn = mt_next_token(l->p, l->n, &pos, &cs);
+    (void)cn;
+    /* The argument: the rest of the line after one space (RFC 1939 lets a
+     * password contain spaces). */
+    size_t arg = pos < l->n ? pos + 1 : l->n;
+    size_t argn = l->n - arg;
+    if (strcmp(label, "USER") == 0) {
+        struct mt_span sp = {arg, argn};
+        mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, 1);
+        size_t k = argn < sizeof p->user ? argn : sizeof p->user;
+        memcpy(p->user, l->p + arg, k);
+        p->user_len = k;
+        p->has_user = 1;
+        push(p, CMD_OTHER);
+    } else if (strcmp(label, "PASS") == 0) {
+        struct mt_span sp = {arg, argn};
+        uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, 1);
+        mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
+        p->pending = mt_pending_new(p->s, "USER", "USER", p->stls_offered, seq);
+        if (p->pending) {
+            if (p->has_user)
+                mt_pending_set_user(p->pending, p->user, p->user_len);
+            mt_pending_set_password(p->pending, l->p + arg, argn);
+        }
+        push(p, CMD_PASS);
+    } else if (strcmp(label, "APOP") == 0) {
+        size_t ns, nn = mt_next_token(l->p, l->n, &pos, &ns);
+        size_t ds, dn = mt_next_token(l->p, l->n, &pos, &ds);
+        struct mt_span sp[2] = {{ns, nn}, {ds, dn}};
+        uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, sp, 2);
+        mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
+        p->pending = mt_pending_new(p->s, "APOP", "APOP", p->stls_offered, seq);
+        if (p->pending) {
+            mt_pending_set_user(p->pending, l->p + ns, nn);
+            int hex = dn == 32;
+            for (size_t i = 0; hex && i < dn; i++)
+                hex = (l->p[ds + i] >= '0' && l->p[ds + i] <= '9') ||
+                      (l->p[ds + i] >= 'a' && l->p[ds + i] <= 'f');
+            if (hex && p->apop_ts[0]) {
+                /* hashcat -m 20, md5($salt.$pass): "digest:salt". */
+                char h[32 + 1 + APOP_TS_MAX + 1];
+                memcpy(h, l->p + ds, 32);
+                h[32] = ':';
+                strcpy(h + 33, p->apop_ts);
+                mt_pending_set_hash(p->pending, h, "hashcat -m 20");
+            }
+        }
+        push(p, CMD_APOP);
+    } else if (strcmp(label, "AUTH") == 0) {
+        size_t ms, mn = mt_next_token(l->p, l->n, &pos, &ms);
+        size_t is, in = mt_next_token(l->p, l->n, &pos, &is);
+        if (mn == 0) {
+            mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, NULL, 0);
+            push(p, CMD_MULTI); /* lists the mechanisms */
+            return;
+        }
+        if (!p->sasl && !(p->sasl = mt_sasl_new())) {
+            mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, NULL, 0);
+            push(p, CMD_OTHER);
+            return;
+        }
+        mt_sasl_begin(p->sasl, l->p + ms, mn);
+        unsigned ex = in ? mt_sasl_client(p->sasl, l->p + is, in) : 0;
+        struct mt_span sp = {is, in};
+        uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, ex ? 1 : 0);
+        p->in_auth = 1;
+        p->auth_stls_offered = p->stls_offered;
+        p->secret_seq = seq;
+        push(p, CMD_AUTH);
+    } else {
+        mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, NULL, 0);
+        int has_arg = argn > 0;
+        if (strcmp(label, "STLS") == 0)
+            push(p, CMD_STLS);
+        else if (strcmp(label, "CAPA") == 0)
+            push(p, CMD_CAPA);
+        else if (strcmp(label, "RETR") == 0 || strcmp(label, "TOP") == 0 ||
+                 ((strcmp(label, "LIST") == 0 || strcmp(label, "UIDL") == 0) && !has_arg))
+            push(p, CMD_MULTI);
+        else
+            push(p, CMD_OTHER);
+    }
+}
+
+static void pop3_line(void *st, enum mt_dir dir, const struct mt_line *l)
+{
+    struct pop3 *p = st;
+    if (dir == MT_DIR_CLIENT) {
+        client_line(p, l);
+        return;
+    }
+    /* CAPA's body is scanned for STLS. */
+    int was_capa = p->qlen > 0 && p->queue[p->qhead] == CMD_CAPA;
+    int was_body = p->body;
+    server_line(p, l);
+    if (!was_body && p->body && was_capa)
+        p->body_is_capa = 1;
+}
+
+static void pop3_raw(void *st, enum mt_dir dir, const struct mt_line *l, int last)
+{
+    struct pop3 *p = st;
+    (void)last; /* POP3 announces no counted data; kept for the interface */
+    mt_emit_line(p->s, dir, MT_MSG_BODY, "", l, NULL, 0);
+}
+
+static void pop3_gap(void *st, enum mt_dir dir, uint64_t n)
+{
+    struct pop3 *p = st;
+    (void)n;
+    if (dir == MT_DIR_SERVER) {
+        /* Replies were lost: what they answered can no longer be matched. */
+        p->body = 0;
+        p->qlen = 0;
+        mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
+        finish_auth(p, MT_RESULT_UNKNOWN);
+    }
+    mt_emit_warning(p->s, dir == MT_DIR_SERVER ? "bytes missing from the server; resynchronising"
+                                               : "bytes missing from the client; resynchronising");
+}
+
+static void pop3_end(void *st)
+{
+    struct pop3 *p = st;
+    mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
+    finish_auth(p, MT_RESULT_UNKNOWN);
+}
+
+static void pop3_destroy(void *st)
+{
+    struct pop3 *p = st;
+    free(p->pending);
+    mt_sasl_free(p->sasl);
+    free(p);
+}
+
+const struct mt_proto_ops mt_pop3_ops = {MT_PROTO_POP3, pop3_create, pop3_line, pop3_raw,
+                                         pop3_gap,      pop3_end,    pop3_destroy};

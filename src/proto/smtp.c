@@ -1,0 +1,250 @@
+/* SMTP and submission (RFC 5321) with AUTH (RFC 4954), STARTTLS (RFC 3207),
+ * PIPELINING (RFC 2920) and CHUNKING/BDAT (RFC 3030). Message content (DATA
+ * up to the lone dot, BDAT chunks by size) is never read as commands. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailtap/proto.h"
+
+#define QUEUE_MAX 64
+
+enum cmd { CMD_OTHER, CMD_EHLO, CMD_AUTH, CMD_STARTTLS, CMD_DATA, CMD_DATA_END, CMD_BDAT };
+
+struct smtp {
+    struct mt_dsession *s;
+    int greeted;
+    int starttls_offered;
+    uint8_t queue[QUEUE_MAX];
+    size_t qhead, qlen;
+    int in_body; /* the client is sending DATA content */
+    struct mt_sasl *sasl;
+    int in_auth;
+    int auth_starttls_offered;
+    uint64_t secret_seq;
+};
+
+static void *smtp_create(struct mt_dsession *s)
+{
+    struct smtp *m = calloc(1, sizeof *m);
+    if (m)
+        m->s = s;
+    return m;
+}
+
+static void push(struct smtp *m, enum cmd c)
+{
+    if (m->qlen == QUEUE_MAX) {
+        m->qhead = (m->qhead + 1) % QUEUE_MAX;
+        m->qlen--;
+    }
+    m->queue[(m->qhead + m->qlen) % QUEUE_MAX] = (uint8_t)c;
+    m->qlen++;
+}
+
+static enum cmd head(const struct smtp *m) { return m->qlen ? m->queue[m->qhead] : CMD_OTHER; }
+
+static void pop(struct smtp *m)
+{
+    if (m->qlen) {
+        m->qhead = (m->qhead + 1) % QUEUE_MAX;
+        m->qlen--;
+    }
+}
+
+static void finish_auth(struct smtp *m, enum mt_result r)
+{
+    if (!m->in_auth)
+        return;
+    m->in_auth = 0;
+    struct mt_pending *pend =
+        mt_pending_new(m->s, "", "AUTH", m->auth_starttls_offered, m->secret_seq);
+    if (pend && mt_pending_from_sasl(pend, m->sasl))
+        mt_pending_resolve(m->s, &pend, mt_sasl_cred(m->sasl)->cancelled ? MT_RESULT_FAILURE : r);
+    free(pend);
+}
+
+/* --- server ----------------------------------------------------------------- */
+
+static int reply_code(const struct mt_line *l, char label[4], int *last)
+{
+    if (l->n < 3)
+        return -1;
+    for (int i = 0; i < 3; i++) {
+        if (l->p[i] < '0' || l->p[i] > '9')
+            return -1;
+        label[i] = (char)l->p[i];
+    }
+    label[3] = '\0';
+    if (l->n > 3 && l->p[3] != ' ' && l->p[3] != '-')
+        return -1;
+    *last = l->n == 3 || l->p[3] == ' ';
+    return (l->p[0] - '0') * 100 + (l->p[1] - '0') * 10 + (l->p[2] - '0');
+}
+
+static void server_line(struct smtp *m, const struct mt_line *l)
+{
+    char label[4];
+    int last = 1;
+    int code = reply_code(l, label, &last);
+    if (code < 0) {
+        mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, "?", l, NULL, 0);
+        return;
+    }
+    const uint8_t *text = l->p + (l->n > 3 ? 4 : 3);
+    size_t tn = l->n > 3 ? l->n - 4 : 0;
+    if (m->in_auth && code == 334) {
+        mt_sasl_server(m->sasl, text, tn);
+        mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_AUTH, label, l, NULL, 0);
+        return;
+    }
+    mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
+    if (!m->greeted) {
+        if (last)
+            m->greeted = 1;
+        return;
+    }
+    if (head(m) == CMD_EHLO && code == 250) {
+        size_t pos = 0, ks, kn = mt_next_token(text, tn, &pos, &ks);
+        if (mt_token_is(text + ks, kn, "STARTTLS"))
+            m->starttls_offered = 1;
+    }
+    if (!last)
+        return;
+    int ok = code >= 200 && code < 400;
+    switch (head(m)) {
+    case CMD_AUTH:
+        finish_auth(m, code >= 200 && code < 300 ? MT_RESULT_SUCCESS : MT_RESULT_FAILURE);
+        pop(m);
+        break;
+    case CMD_STARTTLS:
+        pop(m);
+        if (code == 220)
+            mt_start_tls(m->s);
+        break;
+    case CMD_DATA:
+        if (code == 354) {
+            m->queue[m->qhead] = CMD_DATA_END; /* the next reply ends the message */
+        } else {
+            m->in_body = 0; /* DATA refused: no content follows */
+            pop(m);
+        }
+        break;
+    default:
+        (void)ok;
+        pop(m);
+        break;
+    }
+}
+
+/* --- client ----------------------------------------------------------------- */
+
+static void client_line(struct smtp *m, const struct mt_line *l)
+{
+    if (m->in_body) {
+        if (l->n == 1 && l->p[0] == '.') {
+            m->in_body = 0;
+            mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, ".", l, NULL, 0);
+            return;
+        }
+        struct mt_line u = *l;
+        if (u.n > 0 && u.p[0] == '.') { /* dot-unstuffing */
+            u.p++;
+            u.n--;
+        }
+        mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_BODY, "", &u, NULL, 0);
+        return;
+    }
+    if (m->in_auth) {
+        unsigned ex = mt_sasl_client(m->sasl, l->p, l->n);
+        struct mt_span sp = {0, l->n};
+        uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
+        if (ex & MT_SASL_EXPOSES_SECRET)
+            m->secret_seq = seq;
+        return;
+    }
+    char label[16];
+    mt_label_word(l->p, l->n, label, sizeof label);
+    size_t pos = 0, vs;
+    mt_next_token(l->p, l->n, &pos, &vs);
+    if (strcmp(label, "AUTH") == 0) {
+        size_t ms, mn = mt_next_token(l->p, l->n, &pos, &ms);
+        size_t is, in = mt_next_token(l->p, l->n, &pos, &is);
+        unsigned ex = 0;
+        if (mn > 0 && (m->sasl || (m->sasl = mt_sasl_new()))) {
+            mt_sasl_begin(m->sasl, l->p + ms, mn);
+            if (in)
+                ex = mt_sasl_client(m->sasl, l->p + is, in);
+            m->in_auth = 1;
+            m->auth_starttls_offered = m->starttls_offered;
+        }
+        struct mt_span sp = {is, in};
+        uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, ex ? 1 : 0);
+        m->secret_seq = seq;
+        push(m, CMD_AUTH);
+        return;
+    }
+    mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, NULL, 0);
+    if (strcmp(label, "EHLO") == 0 || strcmp(label, "HELO") == 0 || strcmp(label, "LHLO") == 0) {
+        push(m, CMD_EHLO);
+    } else if (strcmp(label, "STARTTLS") == 0) {
+        push(m, CMD_STARTTLS);
+    } else if (strcmp(label, "DATA") == 0) {
+        /* Content follows once the server says 354; a refusal ends it. */
+        m->in_body = 1;
+        push(m, CMD_DATA);
+    } else if (strcmp(label, "BDAT") == 0) {
+        size_t ss, sn = mt_next_token(l->p, l->n, &pos, &ss);
+        uint64_t size = 0;
+        int valid = sn > 0 && sn <= 19;
+        for (size_t i = 0; valid && i < sn; i++) {
+            if (l->p[ss + i] < '0' || l->p[ss + i] > '9')
+                valid = 0;
+            else
+                size = size * 10 + (uint64_t)(l->p[ss + i] - '0');
+        }
+        if (valid && size > 0)
+            mt_expect_raw(m->s, MT_DIR_CLIENT, size);
+        push(m, CMD_BDAT);
+    } else {
+        push(m, CMD_OTHER);
+    }
+}
+
+static void smtp_line(void *st, enum mt_dir dir, const struct mt_line *l)
+{
+    if (dir == MT_DIR_CLIENT)
+        client_line(st, l);
+    else
+        server_line(st, l);
+}
+
+static void smtp_raw(void *st, enum mt_dir dir, const struct mt_line *l, int last)
+{
+    struct smtp *m = st;
+    (void)last;
+    mt_emit_line(m->s, dir, MT_MSG_BODY, "", l, NULL, 0);
+}
+
+static void smtp_gap(void *st, enum mt_dir dir, uint64_t n)
+{
+    struct smtp *m = st;
+    (void)n;
+    if (dir == MT_DIR_SERVER) {
+        m->qlen = 0;
+        finish_auth(m, MT_RESULT_UNKNOWN);
+    }
+    mt_emit_warning(m->s, dir == MT_DIR_SERVER ? "bytes missing from the server; resynchronising"
+                                               : "bytes missing from the client; resynchronising");
+}
+
+static void smtp_end(void *st) { finish_auth(st, MT_RESULT_UNKNOWN); }
+
+static void smtp_destroy(void *st)
+{
+    struct smtp *m = st;
+    mt_sasl_free(m->sasl);
+    free(m);
+}
+
+const struct mt_proto_ops mt_smtp_ops = {MT_PROTO_SMTP, smtp_create, smtp_line, smtp_raw,
+                                         smtp_gap,      smtp_end,    smtp_destroy};

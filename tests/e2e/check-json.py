@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""Checks mailtap's --json output for the end-to-end tests.
+
+  check-json.py valid FILE
+      every line is one JSON object of a documented type with exactly its
+      documented keys (docs/json.md), in valid UTF-8 with no raw control
+      characters.
+  check-json.py truth TSV CAPTURE FILE
+      the credentials in FILE are exactly those captures/expected.tsv says
+      CAPTURE holds: user, password, mechanism, result; crackable lines are
+      checked by recomputing them from the known password.
+  check-json.py masked TSV CAPTURE FILE
+      FILE (made with --mask) never shows the password or token of CAPTURE,
+      and shows its masked form.
+  check-json.py same A B
+      A and B (the same capture, one of them mangled) have the same
+      credentials, TLS events and messages, whatever the segmentation.
+
+Exit status 0 when the check holds; otherwise one line per problem.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import sys
+
+KEYS = {
+    "session_start": {"type", "ts", "session", "proto", "client", "server", "implicit_tls"},
+    "message": {"type", "ts", "session", "seq", "dir", "kind", "label", "text", "secret",
+                "partial", "truncated"},
+    "credential": {"type", "ts", "session", "proto", "client", "server", "mech", "via", "user",
+                   "password", "hash", "result", "starttls_offered"},
+    "tls": {"type", "ts", "session", "version", "sni", "implicit"},
+    "gap": {"type", "ts", "session", "dir", "bytes"},
+    "session_end": {"type", "ts", "session", "proto", "reason", "client_bytes", "server_bytes",
+                    "messages", "credentials", "tls", "starttls"},
+    "warning": {"type", "ts", "session", "text"},
+}
+RESULTS = {"ok": "success", "fail": "failure"}
+problems = []
+
+
+def bad(msg):
+    problems.append(msg)
+
+
+def load(path):
+    objs = []
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                bad("%s:%d: not UTF-8: %s" % (path, n, e))
+                continue
+            if not text.endswith("\n"):
+                bad("%s:%d: no newline at the end" % (path, n))
+            body = text.rstrip("\n")
+            if any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in body):
+                bad("%s:%d: raw control character" % (path, n))
+            try:
+                o = json.loads(body, parse_constant=lambda c: bad("constant " + c))
+            except ValueError as e:
+                bad("%s:%d: not JSON: %s" % (path, n, e))
+                continue
+            if not isinstance(o, dict):
+                bad("%s:%d: not an object" % (path, n))
+                continue
+            objs.append(o)
+    return objs
+
+
+def valid(path):
+    for o in load(path):
+        t = o.get("type")
+        if t not in KEYS:
+            bad("unknown type %r" % t)
+        elif set(o) != KEYS[t]:
+            bad("%s keys %s, documented %s" % (t, sorted(o), sorted(KEYS[t])))
+        if t == "credential":
+            if o["result"] not in ("success", "failure", "unknown"):
+                bad("credential result %r" % o["result"])
+            if o["proto"] not in ("pop3", "imap", "smtp"):
+                bad("credential proto %r" % o["proto"])
+            if o["via"] not in ("USER", "APOP", "LOGIN", "AUTH", "AUTHENTICATE"):
+                bad("credential via %r" % o["via"])
+
+
+def truth_row(tsv, capture):
+    with open(tsv, encoding="utf-8") as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            row = dict(zip(head, line.rstrip("\n").split("\t")))
+            if row["file"] in (capture, capture + ".pcap"):
+                return row
+    sys.exit("check-json: %s has no row for %s" % (tsv, capture))
+
+
+def creds(objs):
+    return [o for o in objs if o.get("type") == "credential"]
+
+
+def mech_of(row):
+    m = row["mechanism"]
+    return {"USER/PASS": "USER"}.get(m, m)
+
+
+def verify_hash(row, c, hello):
+    """Recomputes the crackable line from the known password."""
+    pw = row["password"].encode()
+    h = c["hash"] or ""
+    mech = c["mech"]
+    if mech == "APOP":
+        digest, _, ts = h.partition(":")
+        return hashlib.md5(ts.encode() + pw).hexdigest() == digest and ts in hello
+    if mech == "CRAM-MD5":
+        parts = h.split("$")
+        if len(parts) != 4 or parts[1] != "cram_md5":
+            return False
+        chal = base64.b64decode(parts[2])
+        user, _, digest = base64.b64decode(parts[3]).decode().rpartition(" ")
+        return user == row["user"] and hmac.new(pw, chal, "md5").hexdigest() == digest
+    if mech == "DIGEST-MD5":
+        f = h.split("$")
+        if len(f) < 10 or f[1] != "DIGEST-MD5":
+            return False
+        user, realm, nonce, uri, cnonce, nc, qop, resp = f[2:10]
+        authz = f[10] if len(f) > 10 else ""
+        a1 = hashlib.md5(("%s:%s:%s" % (user, realm, row["password"])).encode()).digest()
+        a1 += (":%s:%s" % (nonce, cnonce)).encode()
+        if authz:
+            a1 += (":" + authz).encode()
+        a2 = "AUTHENTICATE:" + uri
+        kd = "%s:%s:%s:%s:%s:%s" % (hashlib.md5(a1).hexdigest(), nonce, nc, cnonce, qop,
+                                    hashlib.md5(a2.encode()).hexdigest())
+        return hashlib.md5(kd.encode()).hexdigest() == resp
+    return None  # no way to check it here
+
+
+def truth(tsv, capture, path):
+    row = truth_row(tsv, capture)
+    objs = load(path)
+    cs = creds(objs)
+    exp = row["exposure"]
+    if exp in ("tls", "none"):
+        if cs:
+            bad("%s: expected no credential, found %s" % (capture, cs))
+        if exp == "tls" and not any(o.get("type") == "tls" for o in objs):
+            bad("%s: no tls event" % capture)
+        return
+    if len(cs) != 1:
+        bad("%s: expected one credential, found %d: %s" % (capture, len(cs), cs))
+        return
+    c = cs[0]
+    want_result = RESULTS.get(row["result"], row["result"])
+    if c["result"] != want_result:
+        bad("%s: result %s, expected %s" % (capture, c["result"], want_result))
+    if c["mech"] != mech_of(row):
+        bad("%s: mech %s, expected %s" % (capture, c["mech"], mech_of(row)))
+    want_user = None if row["user"] == "-" else row["user"]
+    if c["user"] != want_user:
+        bad("%s: user %r, expected %r" % (capture, c["user"], want_user))
+    if exp in ("cleartext", "token"):
+        if c["password"] != row["password"]:
+            bad("%s: password %r, expected %r" % (capture, c["password"], row["password"]))
+    elif exp == "challenge-response":
+        if c["password"] is not None:
+            bad("%s: password %r exposed by a challenge-response" % (capture, c["password"]))
+        greeting = " ".join(o["text"] for o in objs if o.get("type") == "message"
+                            and o["dir"] == "server")
+        ok = verify_hash(row, c, greeting)
+        if ok is False:
+            bad("%s: hash line %r does not verify with the password" % (capture, c["hash"]))
+        elif ok is None and not c["hash"]:
+            bad("%s: no hash line" % capture)
+    elif exp == "trace":
+        if c["password"] is not None:
+            bad("%s: password %r for a trace" % (capture, c["password"]))
+    else:
+        bad("%s: unknown exposure %r in %s" % (capture, exp, tsv))
+
+
+def mask_of(s):
+    cs = list(s)
+    if len(cs) <= 2:
+        return "*" * len(s.encode())
+    return cs[0] + "*" * len(s[1:-1].encode()) + cs[-1]
+
+
+def masked(tsv, capture, path):
+    row = truth_row(tsv, capture)
+    objs = load(path)
+    if row["exposure"] not in ("cleartext", "token"):
+        return
+    pw = row["password"]
+    for o in objs:
+        for k, v in o.items():
+            if isinstance(v, str) and pw in v:
+                bad("%s: %s %s shows the password with --mask" % (capture, o["type"], k))
+    cs = creds(objs)
+    if len(cs) != 1 or cs[0]["password"] != mask_of(pw):
+        bad("%s: masked password %r, expected %r" % (capture, cs and cs[0]["password"],
+                                                      mask_of(pw)))
+
+
+def summary(objs):
+    """What must not depend on segmentation."""
+    out = []
+    for o in objs:
+        t = o.get("type")
+        if t == "credential":
+            out.append(("cred", o["session"], o["mech"], o["user"], o["password"], o["hash"],
+                        o["result"], o["starttls_offered"]))
+        elif t == "tls":
+            out.append(("tls", o["session"], o["version"], o["sni"]))
+        elif t == "message":
+            out.append(("msg", o["session"], o["dir"], o["kind"], o["label"], o["text"],
+                        o["partial"], o["truncated"]))
+    return out
+
+
+def same(a, b):
+    sa, sb = summary(load(a)), summary(load(b))
+    if sa != sb:
+        for i, (x, y) in enumerate(zip(sa, sb)):
+            if x != y:
+                bad("event %d differs: %r vs %r" % (i, x, y))
+                break
+        else:
+            bad("%d events vs %d" % (len(sa), len(sb)))
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else ""
+    if cmd == "valid" and len(argv) == 3:
+        valid(argv[2])
+    elif cmd == "truth" and len(argv) == 5:
+        truth(argv[2], argv[3], argv[4])
+    elif cmd == "masked" and len(argv) == 5:
+        masked(argv[2], argv[3], argv[4])
+    elif cmd == "same" and len(argv) == 4:
+        same(argv[2], argv[3])
+    else:
+        sys.exit(__doc__)
+    for p in problems[:10]:
+        print(p)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,569 @@
+/* The dissector and the POP3, IMAP and SMTP state machines, fed scripted
+ * sessions through the stream interface that reassembly uses.
+ *
+ * Each script is also replayed with every turn split at every byte
+ * position, and delivered one byte at a time: the record of what was found
+ * must not change with segmentation. */
+#include <CUnit/CUnit.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailtap/dissect.h"
+#include "mailtap/render.h"
+#include "suites.h"
+
+/* --- a sink that writes down what it is told ------------------------------ */
+
+#define LOG_MAX 65536
+
+struct recorder {
+    char log[LOG_MAX];
+    size_t n;
+    int overflow;
+};
+
+static void put(struct recorder *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct recorder *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(r->log + r->n, LOG_MAX - r->n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= LOG_MAX - r->n) {
+        r->overflow = 1;
+        return;
+    }
+    r->n += (size_t)k;
+}
+
+static void put_bytes(struct recorder *r, const uint8_t *p, size_t n)
+{
+    char buf[4096];
+    mt_render_buf(buf, sizeof buf, p, n, 0);
+    put(r, "%s", buf);
+}
+
+static void put_field(struct recorder *r, const char *name, const struct mt_bytes *b)
+{
+    put(r, " %s=", name);
+    if (b->present)
+        put_bytes(r, b->p, b->len);
+    else
+        put(r, "-");
+}
+
+static int rec_event(void *ctx, const struct mt_event *ev, void **slot)
+{
+    struct recorder *r = ctx;
+    (void)slot;
+    switch (ev->type) {
+    case MT_EV_SESSION_START:
+        put(r, "start %s\n", mt_proto_name(ev->state->proto));
+        break;
+    case MT_EV_MESSAGE: {
+        const struct mt_message *m = ev->msg;
+        put(r, "%c %s|", ev->dir == MT_DIR_CLIENT ? 'C' : 'S', m->label);
+        put_bytes(r, m->text, m->len);
+        for (size_t i = 0; i < m->nspans; i++) {
+            put(r, "|<");
+            put_bytes(r, m->text + m->spans[i].off, m->spans[i].len);
+            put(r, ">");
+        }
+        put(r, "%s%s\n", m->truncated ? "|cut" : "", m->partial ? "|~" : "");
+        break;
+    }
+    case MT_EV_CREDENTIAL: {
+        const struct mt_credential *c = ev->cred;
+        put(r, "CRED %s %s/%s", mt_proto_name(c->proto), c->mech, c->via);
+        put_field(r, "user", &c->user);
+        put_field(r, "pass", &c->password);
+        put(r, " hash=%s %s%s\n", c->hash ? c->hash : "-", mt_result_name(c->result),
+            c->starttls_offered ? " starttls-offered" : "");
+        break;
+    }
+    case MT_EV_TLS:
+        put(r, "TLS %s sni=%s%s\n", ev->tls->version, ev->tls->sni,
+            ev->tls->implicit ? " implicit" : "");
+        break;
+    case MT_EV_WARNING:
+        put(r, "WARN %s\n", ev->text);
+        break;
+    case MT_EV_SESSION_END:
+        put(r, "end\n");
+        break;
+    case MT_EV_DATA:
+    case MT_EV_GAP:
+        return 0;
+    }
+    return 0;
+}
+
+/* Only the credentials, TLS and warnings, for tests that look at those. */
+static void creds_only(const char *log, char *out, size_t cap)
+{
+    size_t o = 0;
+    while (*log && o + 1 < cap) {
+        const char *eol = strchr(log, '\n');
+        size_t len = eol ? (size_t)(eol - log) + 1 : strlen(log);
+        if ((strncmp(log, "CRED ", 5) == 0 || strncmp(log, "TLS ", 4) == 0 ||
+             strncmp(log, "WARN ", 5) == 0) &&
+            o + len < cap) {
+            memcpy(out + o, log, len);
+            o += len;
+        }
+        log += len;
+    }
+    out[o] = '\0';
+}
+
+/* --- scripted sessions ------------------------------------------------------ */
+
+struct turn {
+    enum mt_dir dir;
+    const char *text; /* NUL-free unless len is given */
+    size_t len;
+};
+
+#define C(s) {MT_DIR_CLIENT, s, sizeof s - 1}
+#define S(s) {MT_DIR_SERVER, s, sizeof s - 1}
+
+struct script {
+    uint16_t port;
+    const struct turn *turns;
+    size_t n;
+    size_t max_line; /* 0: default */
+};
+
+/* Split mode: turn split_turn is cut at split_at (0: not cut); bytewise
+ * delivers every turn one byte at a time. */
+static void run(const struct script *sc, size_t split_turn, size_t split_at, int bytewise,
+                struct recorder *r)
+{
+    memset(r, 0, sizeof *r);
+    struct mt_bus bus;
+    mt_bus_init(&bus);
+    mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r});
+    struct mt_dissect_config cfg;
+    mt_dissect_default_config(&cfg);
+    if (sc->max_line)
+        cfg.max_line = sc->max_line;
+    struct mt_dissector *d = mt_dissector_create(&bus, &cfg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct mt_stream_ops ops = mt_dissector_stream_ops(d);
+    struct mt_session_info info = {.id = 1};
+    info.client.family = info.server.family = 4;
+    info.client.addr[0] = 10;
+    info.server.addr[0] = 10;
+    info.server.addr[3] = 1;
+    info.client.port = 40000;
+    info.server.port = sc->port;
+    void *s = ops.open(ops.ctx, &info);
+    mt_time_us ts = 1000000;
+    for (size_t t = 0; t < sc->n; t++) {
+        const uint8_t *p = (const uint8_t *)sc->turns[t].text;
+        size_t len = sc->turns[t].len;
+        enum mt_dir dir = sc->turns[t].dir;
+        if (bytewise) {
+            for (size_t i = 0; i < len; i++)
+                ops.data(ops.ctx, s, dir, p + i, 1, ts++);
+        } else if (t == split_turn && split_at > 0 && split_at < len) {
+            ops.data(ops.ctx, s, dir, p, split_at, ts++);
+            ops.data(ops.ctx, s, dir, p + split_at, len - split_at, ts++);
+        } else if (len > 0) {
+            ops.data(ops.ctx, s, dir, p, len, ts++);
+        }
+    }
+    ops.close(ops.ctx, s, MT_CLOSE_FIN, ts);
+    mt_dissector_destroy(d);
+    mt_bus_destroy(&bus);
+    CU_ASSERT_FALSE(r->overflow);
+}
+
+static struct recorder whole, cut;
+
+/* Runs the script whole, then cut at every byte of every turn and one byte
+ * at a time; every run must log the same. Returns the whole run's log. */
+static const char *run_all_splits(const struct script *sc)
+{
+    run(sc, 0, 0, 0, &whole);
+    size_t mismatches = 0;
+    for (size_t t = 0; t < sc->n; t++) {
+        for (size_t at = 1; at < sc->turns[t].len; at++) {
+            run(sc, t, at, 0, &cut);
+            if (strcmp(whole.log, cut.log) != 0) {
+                if (mismatches++ == 0)
+                    fprintf(stderr, "\nsplit turn %zu at %zu:\n--- whole\n%s--- cut\n%s", t, at,
+                            whole.log, cut.log);
+            }
+        }
+    }
+    run(sc, 0, 0, 1, &cut);
+    if (strcmp(whole.log, cut.log) != 0) {
+        mismatches++;
+        fprintf(stderr, "\nbytewise:\n--- whole\n%s--- bytewise\n%s", whole.log, cut.log);
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    return whole.log;
+}
+
+static char creds_buf[LOG_MAX];
+
+#define CHECK_CREDS(turns_, port_, expected)                                                   \
+    do {                                                                                       \
+        struct script sc_ = {port_, turns_, sizeof turns_ / sizeof turns_[0], 0};              \
+        creds_only(run_all_splits(&sc_), creds_buf, sizeof creds_buf);                         \
+        CU_ASSERT_STRING_EQUAL(creds_buf, expected);                                           \
+        if (strcmp(creds_buf, expected) != 0)                                                  \
+            fprintf(stderr, "\n--- expected\n%s--- got\n%s", (const char *)(expected), creds_buf); \
+    } while (0)
+
+/* Whether the full log of the last whole run contains a line. */
+static int logged(const char *line)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "%s\n", line);
+    if (strncmp(whole.log, want, strlen(want)) == 0)
+        return 1;
+    snprintf(want, sizeof want, "\n%s\n", line);
+    return strstr(whole.log, want) != NULL;
+}
+
+#define CHECK_LOGGED(line)                                                                     \
+    do {                                                                                       \
+        int ok_ = logged(line);                                                                \
+        CU_ASSERT(ok_);                                                                        \
+        if (!ok_)                                                                              \
+            fprintf(stderr, "\nnot logged: %s\n--- log\n%s", line, whole.log);                 \
+    } while (0)
+
+/* A TLS 1.2 ClientHello (one record) whose SNI is a 9-character name. */
+#define HELLO(sni9)                                                                            \
+    "\x16\x03\x01\x00\x41\x01\x00\x00\x3d\x03\x03"                                                 \
+    "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"                                 \
+    "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"                                 \
+    "\x00\x00\x02\x00\x2f\x01\x00\x00\x12\x00\x00\x00\x0e\x00\x0c\x00\x00\x09" sni9
+
+/* --- POP3 ------------------------------------------------------------------- */
+
+static void test_pop3_user_pass(void)
+{
+    static const struct turn t[] = {
+        S("+OK POP3 ready\r\n"), C("user bob\r\n"),        S("+OK\r\n"),
+        C("PASS se cret pass\r\n"), S("+OK logged in\r\n"), C("QUIT\r\n"), S("+OK bye\r\n")};
+    CHECK_CREDS(t, 110, "CRED pop3 USER/USER user=bob pass=se cret pass hash=- success\n");
+    CHECK_LOGGED("C USER|user bob|<bob>");
+    CHECK_LOGGED("C PASS|PASS se cret pass|<se cret pass>");
+    CHECK_LOGGED("S +OK|+OK logged in");
+}
+
+static void test_pop3_fail_and_unknown(void)
+{
+    static const struct turn t[] = {S("+OK ready\r\n"), C("USER amy\r\n"), S("+OK\r\n"),
+                                    C("PASS wrong\r\n"), S("-ERR [AUTH] no\r\n"),
+                                    C("USER amy\r\nPASS right\r\n"), S("+OK\r\n")};
+    CHECK_CREDS(t, 110,
+                "CRED pop3 USER/USER user=amy pass=wrong hash=- failure\n"
+                "CRED pop3 USER/USER user=amy pass=right hash=- unknown\n");
+}
+
+static void test_pop3_apop(void)
+{
+    static const struct turn t[] = {
+        S("+OK ready <1896.697170952@dbc.mtview.ca.us>\r\n"),
+        C("APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n"), S("+OK maildrop has 1 message\r\n")};
+    CHECK_CREDS(t, 110,
+                "CRED pop3 APOP/APOP user=mrose pass=- "
+                "hash=c4c9334bac560ecc979e58001b3e22fb:<1896.697170952@dbc.mtview.ca.us> "
+                "success\n");
+}
+
+static void test_pop3_auth_plain_ir_and_login(void)
+{
+    /* base64("\0tim\0tanstaaftanstaaf") and LOGIN without initial response. */
+    static const struct turn t[] = {
+        S("+OK ready\r\n"), C("CAPA\r\n"), S("+OK\r\nSASL PLAIN LOGIN\r\nSTLS\r\n.\r\n"),
+        C("AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n"), S("-ERR nope\r\n"),
+        C("AUTH LOGIN\r\n"), S("+ VXNlcm5hbWU6\r\n"), C("dGlt\r\n"), S("+ UGFzc3dvcmQ6\r\n"),
+        C("c2VjcmV0\r\n"), S("+OK welcome\r\n")};
+    CHECK_CREDS(t, 110,
+                "CRED pop3 PLAIN/AUTH user=tim pass=tanstaaftanstaaf hash=- failure "
+                "starttls-offered\n"
+                "CRED pop3 LOGIN/AUTH user=tim pass=secret hash=- success starttls-offered\n");
+    CHECK_LOGGED("S +|+ VXNlcm5hbWU6");
+}
+
+static void test_pop3_auth_cancel(void)
+{
+    static const struct turn t[] = {S("+OK ready\r\n"), C("AUTH PLAIN\r\n"), S("+ \r\n"),
+                                    C("*\r\n"), S("-ERR cancelled\r\n"), C("USER x\r\n"),
+                                    S("+OK\r\n"), C("PASS y\r\n"), S("+OK\r\n")};
+    /* Nothing was exposed by the cancelled exchange: no credential for it. */
+    CHECK_CREDS(t, 110, "CRED pop3 USER/USER user=x pass=y hash=- success\n");
+}
+
+static void test_pop3_body_is_not_commands(void)
+{
+    static const struct turn t[] = {
+        S("+OK ready\r\n"), C("USER nina\r\nPASS n1\r\n"), S("+OK\r\n+OK\r\n"), C("RETR 1\r\n"),
+        S("+OK 120 octets\r\nUSER mallory\r\nPASS notreal\r\n+OK fake\r\n"
+          "..leading dot\r\nAUTH PLAIN AG1hbGxvcnkAbm90cmVhbA==\r\n.\r\n"),
+        C("LIST\r\n"), S("+OK 1 messages\r\n1 120\r\n.\r\n"), C("QUIT\r\n"), S("+OK\r\n")};
+    CHECK_CREDS(t, 110, "CRED pop3 USER/USER user=nina pass=n1 hash=- success\n");
+    CHECK_LOGGED("S |.leading dot");
+    CHECK_LOGGED("S .|.");
+    CHECK_LOGGED("C LIST|LIST");
+}
+
+static void test_pop3_stls(void)
+{
+    static const char hello[] = HELLO("mail.test");
+    static const struct turn t[] = {
+        S("+OK ready\r\n"), C("STLS\r\n"), S("+OK Begin TLS\r\n"),
+        {MT_DIR_CLIENT, hello, sizeof hello - 1}, S("\x16\x03\x03\x00\x02xx"),
+        C("\x17\x03\x03\x00\x05USER x"), S("\x17\x03\x03\x00\x05+OK x")};
+    CHECK_CREDS(t, 110, "TLS TLS 1.2 sni=mail.test\n");
+}
+
+/* --- IMAP ------------------------------------------------------------------- */
+
+static void test_imap_login_forms(void)
+{
+    static const struct turn t[] = {
+        S("* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] ready\r\n"),
+        C("a1 LOGIN bob s3cret\r\n"),
+        S("a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
+        C("a2 login \"bob\" \"pa ss \\\"q\\\" \\\\ end\"\r\n"),
+        S("a2 BAD nope\r\n"),
+        C("a3 LOGIN {3}\r\n"), S("+ OK\r\n"), C("bob {7}\r\n"), S("+ OK\r\n"),
+        C("p{1}a s\r\n"), S("a3 OK [CAPABILITY IMAP4rev1] Logged in\r\n"),
+        C("a4 LOGIN {4+}\r\nbob2 {5+}\r\nx\"y z\r\n"), S("a4 OK done\r\n")};
+    CHECK_CREDS(t, 143,
+                "CRED imap LOGIN/LOGIN user=bob pass=s3cret hash=- failure starttls-offered\n"
+                "CRED imap LOGIN/LOGIN user=bob pass=pa ss \"q\" \\ end hash=- failure "
+                "starttls-offered\n"
+                "CRED imap LOGIN/LOGIN user=bob pass=p{1}a s hash=- success starttls-offered\n"
+                "CRED imap LOGIN/LOGIN user=bob2 pass=x\"y z hash=- success starttls-offered\n");
+    CHECK_LOGGED("C LOGIN|a1 LOGIN bob s3cret|<bob>|<s3cret>");
+    CHECK_LOGGED("S NO|a1 NO [AUTHENTICATIONFAILED] Authentication failed.");
+}
+
+static void test_imap_authenticate(void)
+{
+    static const struct turn t[] = {
+        S("* OK ready\r\n"),
+        C("A01 AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n"),
+        S("A01 OK Success\r\n"),
+        C("A02 AUTHENTICATE PLAIN\r\n"), S("+ \r\n"), C("AHRpbQB0YW5zdGFhZg==\r\n"),
+        S("A02 NO failed\r\n"),
+        C("A03 AUTHENTICATE CRAM-MD5\r\n"),
+        S("+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"),
+        C("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"), S("A03 OK CRAM-MD5 done\r\n")};
+    CHECK_CREDS(t, 143,
+                "CRED imap PLAIN/AUTHENTICATE user=tim pass=tanstaaftanstaaf hash=- success\n"
+                "CRED imap PLAIN/AUTHENTICATE user=tim pass=tanstaaf hash=- failure\n"
+                "CRED imap CRAM-MD5/AUTHENTICATE user=tim pass=- "
+                "hash=$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+$"
+                "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw success\n");
+}
+
+static void test_imap_literals_are_not_commands(void)
+{
+    static const struct turn t[] = {
+        S("* OK ready\r\n"), C("a1 LOGIN clara pw\r\n"), S("a1 OK\r\n"),
+        C("a2 FETCH 1 (BODY[] FLAGS)\r\n"),
+        S("* 1 FETCH (BODY[] {58}\r\na1 LOGIN mallory notreal\r\na2 OK fake reply here\r\n"
+          " FLAGS (\\Seen))\r\na2 OK Fetch completed\r\n"),
+        C("a3 APPEND INBOX {45}\r\n"), S("+ Ready\r\n"),
+        C("a1 LOGIN mallory x\r\na2 AUTHENTICATE PLAIN =\r\n\r\n"), S("a3 OK appended\r\n"),
+        C("a4 LOGOUT\r\n"), S("* BYE\r\na4 OK\r\n")};
+    CHECK_CREDS(t, 143, "CRED imap LOGIN/LOGIN user=clara pass=pw hash=- success\n");
+    CHECK_LOGGED("S OK|a2 OK Fetch completed");
+    CHECK_LOGGED("C LOGOUT|a4 LOGOUT");
+}
+
+static void test_imap_starttls(void)
+{
+    static const char hello[] = HELLO("imap.test");
+    static const struct turn t[] = {
+        S("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"), C("a STARTTLS\r\n"),
+        S("a OK Begin TLS negotiation now.\r\n"), {MT_DIR_CLIENT, hello, sizeof hello - 1},
+        C("b LOGIN not seen\r\n")};
+    CHECK_CREDS(t, 143, "TLS TLS 1.2 sni=imap.test\n");
+}
+
+static void test_imap_login_without_arguments(void)
+{
+    static const struct turn t[] = {S("* OK ready\r\n"), C("a1 LOGIN\r\n"),
+                                    S("a1 BAD Missing arguments\r\n"), C("a2 LOGIN u\r\n"),
+                                    S("a2 BAD Missing password\r\n")};
+    CHECK_CREDS(t, 143, "CRED imap LOGIN/LOGIN user=u pass=- hash=- failure\n");
+}
+
+static void test_imap_starttls_refused(void)
+{
+    static const struct turn t[] = {S("* OK ready\r\n"), C("a STARTTLS\r\n"),
+                                    S("a NO not now\r\n"), C("b LOGIN u p\r\n"), S("b OK\r\n")};
+    CHECK_CREDS(t, 143, "CRED imap LOGIN/LOGIN user=u pass=p hash=- success\n");
+}
+
+/* --- SMTP ------------------------------------------------------------------- */
+
+static void test_smtp_auth(void)
+{
+    static const struct turn t[] = {
+        S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+        S("250-mx\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n"),
+        C("AUTH PLAIN AHRpbQB0YW5zdGFhZg==\r\n"), S("535 5.7.8 failed\r\n"),
+        C("AUTH LOGIN dGlt\r\n"), S("334 UGFzc3dvcmQ6\r\n"), C("c2VjcmV0\r\n"),
+        S("235 2.7.0 ok\r\n"), C("QUIT\r\n"), S("221 bye\r\n")};
+    CHECK_CREDS(t, 587,
+                "CRED smtp PLAIN/AUTH user=tim pass=tanstaaf hash=- failure starttls-offered\n"
+                "CRED smtp LOGIN/AUTH user=tim pass=secret hash=- success starttls-offered\n");
+    CHECK_LOGGED("S 334|334 UGFzc3dvcmQ6");
+    CHECK_LOGGED("S 235|235 2.7.0 ok");
+}
+
+static void test_smtp_data_and_bdat(void)
+{
+    static const struct turn t[] = {
+        S("220 mx\r\n"), C("EHLO c\r\n"), S("250-mx\r\n250 CHUNKING\r\n"),
+        C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
+        S("250 ok\r\n250 ok\r\n354 go\r\n"),
+        C("Subject: x\r\n\r\nAUTH PLAIN AG1hbGxvcnkAbm90cmVhbA==\r\n..\r\n.QUIT\r\n.\r\n"),
+        S("250 queued\r\n"), C("BDAT 33\r\nAUTH LOGIN bWFsbG9yeQ==\r\nQUIT\r\n"),
+        S("250 ok\r\n"), C("BDAT 0 LAST\r\n"), S("250 ok\r\n"), C("AUTH PLAIN AHUAcA==\r\n"),
+        S("235 ok\r\n")};
+    CHECK_CREDS(t, 25, "CRED smtp PLAIN/AUTH user=u pass=p hash=- success\n");
+    CHECK_LOGGED("C |.");
+    CHECK_LOGGED("C |QUIT");
+    CHECK_LOGGED("C .|.");
+    CHECK_LOGGED("S 250|250 queued");
+}
+
+static void test_smtp_data_refused(void)
+{
+    /* DATA refused with 554: what follows is commands again. */
+    static const struct turn t[] = {S("220 mx\r\n"), C("DATA\r\n"), S("554 no valid recipients\r\n"),
+                                    C("AUTH PLAIN AHUAcA==\r\n"), S("235 ok\r\n")};
+    CHECK_CREDS(t, 25, "CRED smtp PLAIN/AUTH user=u pass=p hash=- success\n");
+}
+
+/* --- recognition, limits ---------------------------------------------------- */
+
+static void test_detect_by_greeting(void)
+{
+    static const struct turn p[] = {S("+OK hi\r\n"), C("USER a\r\nPASS b\r\n"), S("+OK\r\n+OK\r\n")};
+    CHECK_CREDS(p, 4110, "CRED pop3 USER/USER user=a pass=b hash=- success\n");
+    CU_ASSERT(strncmp(whole.log, "start pop3\n", 11) == 0);
+    static const struct turn i[] = {S("* OK hi\r\n"), C("1 LOGIN a b\r\n"), S("1 OK\r\n")};
+    CHECK_CREDS(i, 4143, "CRED imap LOGIN/LOGIN user=a pass=b hash=- success\n");
+    static const struct turn s[] = {S("220 hi\r\n"), C("AUTH PLAIN AGEAYg==\r\n"), S("235 ok\r\n")};
+    CHECK_CREDS(s, 4025, "CRED smtp PLAIN/AUTH user=a pass=b hash=- success\n");
+    static const struct turn h[] = {C("GET / HTTP/1.0\r\n\r\n"), S("HTTP/1.0 200 OK\r\n\r\n")};
+    CHECK_CREDS(h, 8080, "");
+    CU_ASSERT(strncmp(whole.log, "start unknown\n", 14) == 0);
+}
+
+static void test_parse_ports(void)
+{
+    struct mt_dissect_config cfg;
+    char err[256];
+    mt_dissect_default_config(&cfg);
+    size_t n0 = cfg.nports;
+    CU_ASSERT_EQUAL(mt_dissect_parse_ports(&cfg, "imap:10143,pop3s:1995,smtp:25", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(cfg.nports, n0 + 2);
+    CU_ASSERT_EQUAL(cfg.ports[n0].port, 10143);
+    CU_ASSERT_EQUAL(cfg.ports[n0].proto, MT_PROTO_IMAP);
+    CU_ASSERT_EQUAL(cfg.ports[n0 + 1].tls, 1);
+    CU_ASSERT_NOT_EQUAL(mt_dissect_parse_ports(&cfg, "imap", err, sizeof err), 0);
+    CU_ASSERT_NOT_EQUAL(mt_dissect_parse_ports(&cfg, "ftp:21", err, sizeof err), 0);
+    CU_ASSERT_NOT_EQUAL(mt_dissect_parse_ports(&cfg, "imap:0", err, sizeof err), 0);
+    CU_ASSERT_NOT_EQUAL(mt_dissect_parse_ports(&cfg, "imap:65536", err, sizeof err), 0);
+    CU_ASSERT_NOT_EQUAL(mt_dissect_parse_ports(&cfg, "imap:12x", err, sizeof err), 0);
+    CU_ASSERT_NOT_EQUAL(mt_dissect_parse_ports(&cfg, "imap:", err, sizeof err), 0);
+}
+
+static void test_long_line_with_literal(void)
+{
+    /* A LOGIN line longer than the line limit that ends in a literal: the
+     * literal is still skipped by its count, so its content is no command. */
+    static char line[600];
+    static struct turn t[5];
+    memset(line, 'x', sizeof line);
+    memcpy(line, "a1 APPEND INBOX (", 17);
+    memcpy(line + sizeof line - 7, " {16}\r\n", 7);
+    t[0] = (struct turn)S("* OK ready\r\n");
+    t[1] = (struct turn){MT_DIR_CLIENT, line, sizeof line};
+    t[2] = (struct turn)S("+ go\r\n");
+    t[3] = (struct turn)C("a9 LOGIN m n\r\n\r\n");
+    t[4] = (struct turn)S("a1 OK\r\n");
+    struct script sc = {143, t, 5, 128};
+    creds_only(run_all_splits(&sc), creds_buf, sizeof creds_buf);
+    CU_ASSERT_STRING_EQUAL(creds_buf, "");
+    CU_ASSERT_PTR_NOT_NULL(strstr(whole.log, "|cut\n"));
+}
+
+/* Random bytes in both directions of each protocol: nothing may crash or
+ * read out of bounds (the sanitizer build checks). */
+static void test_random_input(void)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    static uint8_t buf[8][512];
+    static struct turn t[8];
+    static const uint16_t ports[] = {110, 143, 25, 993, 9999};
+    static const char *const seeds[] = {"+OK ", "* OK ", "220 ", "a1 LOGIN ", "AUTH PLAIN ",
+                                        "{5}\r\n", "+ ", "334 ", ".\r\n", "BDAT 3\r\n"};
+    for (int round = 0; round < 400; round++) {
+        for (int k = 0; k < 8; k++) {
+            size_t len = 0;
+            while (len < sizeof buf[k] - 16) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                unsigned r = (unsigned)(x >> 32);
+                if (r % 4 == 0) {
+                    const char *s = seeds[r / 4 % 10];
+                    memcpy(buf[k] + len, s, strlen(s));
+                    len += strlen(s);
+                } else {
+                    buf[k][len++] = (uint8_t)(r % 3 == 0 ? '\n' : r >> 8);
+                }
+                if (r % 17 == 0)
+                    break;
+            }
+            t[k] = (struct turn){k % 2 ? MT_DIR_CLIENT : MT_DIR_SERVER, (const char *)buf[k], len};
+        }
+        struct script sc = {ports[round % 5], t, 8, round % 3 ? 0 : 64};
+        run(&sc, (size_t)round % 8, (size_t)round % 50, round % 7 == 0, &whole);
+    }
+    CU_PASS("random sessions processed");
+}
+
+int register_dissect_suite(void)
+{
+    CU_pSuite s = CU_add_suite("dissect", NULL, NULL);
+    if (!s)
+        return -1;
+    if (!CU_add_test(s, "POP3 USER/PASS", test_pop3_user_pass) ||
+        !CU_add_test(s, "POP3 failure and unknown outcome", test_pop3_fail_and_unknown) ||
+        !CU_add_test(s, "POP3 APOP", test_pop3_apop) ||
+        !CU_add_test(s, "POP3 AUTH PLAIN and LOGIN", test_pop3_auth_plain_ir_and_login) ||
+        !CU_add_test(s, "POP3 AUTH cancelled", test_pop3_auth_cancel) ||
+        !CU_add_test(s, "POP3 message body", test_pop3_body_is_not_commands) ||
+        !CU_add_test(s, "POP3 STLS", test_pop3_stls) ||
+        !CU_add_test(s, "IMAP LOGIN forms", test_imap_login_forms) ||
+        !CU_add_test(s, "IMAP AUTHENTICATE", test_imap_authenticate) ||
+        !CU_add_test(s, "IMAP literals", test_imap_literals_are_not_commands) ||
+        !CU_add_test(s, "IMAP STARTTLS", test_imap_starttls) ||
+        !CU_add_test(s, "IMAP STARTTLS refused", test_imap_starttls_refused) ||
+        !CU_add_test(s, "IMAP LOGIN without arguments", test_imap_login_without_arguments) ||
+        !CU_add_test(s, "SMTP AUTH", test_smtp_auth) ||
+        !CU_add_test(s, "SMTP DATA and BDAT", test_smtp_data_and_bdat) ||
+        !CU_add_test(s, "SMTP DATA refused", test_smtp_data_refused) ||
+        !CU_add_test(s, "recognition by greeting", test_detect_by_greeting) ||
+        !CU_add_test(s, "--ports", test_parse_ports) ||
+        !CU_add_test(s, "long line with literal", test_long_line_with_literal) ||
+        !CU_add_test(s, "random input", test_random_input))
+        return -1;
+    return 0;
+}
