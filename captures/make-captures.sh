@@ -2,10 +2,11 @@
 # make-captures.sh - re-create mailtap's reference packet captures.
 #
 # Runs real servers (Dovecot for IMAP/POP3 and SASL, Postfix for SMTP) and
-# real clients (Python imaplib/poplib/smtplib, curl, swaks, plus two small
-# stdlib-socket clients of ours in clients/ for syntaxes no stock client
-# produces) on the loopback interface of a private network namespace, and
-# records each client session with tcpdump into its own file in this folder.
+# real clients (Python imaplib/poplib/smtplib, curl, swaks, Ruby Net::IMAP,
+# plus three small stdlib-socket clients of ours in clients/ for syntaxes no
+# stock client produces; Samba's winbindd behind Dovecot for NTLM) on the
+# loopback interface of a private network namespace, and records each client
+# session with tcpdump into its own file in this folder.
 #
 # Must run as root on Debian 12.  Installs missing Debian packages with
 # apt-get.  Touches nothing in /etc: every server config lives in a temp dir
@@ -39,7 +40,8 @@ log() { echo "make-captures: $*" >&2; }
 # ---------------------------------------------------------------- packages
 PKGS=(dovecot-core dovecot-imapd dovecot-pop3d postfix swaks curl tcpdump
       openssl iproute2 ethtool python3 libnet-ssleay-perl
-      libio-socket-ssl-perl libauthen-sasl-perl procps)
+      libio-socket-ssl-perl libauthen-sasl-perl procps
+      winbind samba-common-bin libnss-wrapper ruby)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
@@ -60,7 +62,8 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
     ((made_policy)) && rm -f /usr/sbin/policy-rc.d
 fi
-for c in dovecot postfix postconf swaks curl tcpdump openssl ip ethtool; do
+for c in dovecot postfix postconf swaks curl tcpdump openssl ip ethtool \
+         winbindd wbinfo ntlm_auth smbpasswd ruby; do
     command -v "$c" >/dev/null || die "$c not found after install"
 done
 [[ -x $PY ]] || die "$PY missing"
@@ -83,6 +86,9 @@ cleanup() {
     fi
     if [[ -f $WORK/dovecot/dovecot.conf ]]; then
         nsx dovecot -c "$WORK/dovecot/dovecot.conf" stop >/dev/null 2>&1
+    fi
+    if [[ -s $WORK/samba/run/winbindd.pid ]]; then
+        kill -TERM "$(cat "$WORK/samba/run/winbindd.pid")" 2>/dev/null
     fi
     sleep 1
     # Anything still running in the namespace was started by this script.
@@ -131,7 +137,9 @@ chmod 644 "$WORK/tls/key.pem"   # read by postfix's smtpd (temp dir only)
 
 # ---------------------------------------------------------------- users
 # user:password, one per scenario.  Passwords are stored in plaintext
-# ({PLAIN}) because APOP, CRAM-MD5, DIGEST-MD5 and NTLM need them.
+# ({PLAIN}) because APOP, CRAM-MD5 and DIGEST-MD5 need them (SCRAM works
+# from them too: Dovecot derives the SCRAM keys).  NTLM users are
+# additionally made in Samba's passdb (see NTLM_USERS below).
 # Fields with a ':' would break passwd-file, so none is used.
 declare -A PW=(
   [alice]='Wonderland-42'
@@ -174,6 +182,14 @@ declare -A PW=(
   [liam]='Liam-BDAT-15'
   [mona]='Mona-Clear-16'
   [olga]='Olga-Utf8-quoted ä "ö" \ ü'
+  [nora]='Nora-NTLM-17'
+  [pablo]='Pablo-Scram-18'
+  [quentin]='Quentin-Cancel-19'
+  [rosa]='Rosa-Atom-20'
+  [sam]='Sam-Real-21'
+  [tina]='Tina-Real-22'
+  [uma]='Uma-Pipeline-23'
+  [vera]='Vera-Pipeline-24'
 )
 for u in $(printf '%s\n' "${!PW[@]}" | sort); do
     printf '%s:{PLAIN}%s\n' "$u" "${PW[$u]}"
@@ -195,11 +211,89 @@ for u in "${!PW[@]}"; do
     esac
 done
 chown -R 65534:65534 "$WORK/mail"
-for f in smtp-submit.eml imap-append-decoy.eml smtp-bdat.eml; do
+for f in smtp-submit.eml imap-append-decoy.eml smtp-bdat.eml smtp-ntlm.eml; do
     crlf "$MSGS/$f" > "$WORK/msg/$f"
 done
 cp "$MSGS/smtp-decoy-body.txt" "$WORK/msg/"
 chmod -R a+rX "$WORK/msg"
+
+# ---------------------------------------------------------------- Samba (NTLM)
+# Dovecot 2.3.19 has no built-in NTLM any more: its only NTLM is
+# "auth_use_winbind", which runs Samba's ntlm_auth
+# (--helper-protocol=squid-2.5-ntlmssp) against a running winbindd.  So a
+# standalone Samba (server role = standalone, tdbsam passdb; no smbd, no
+# nmbd: only winbindd) is set up in the temp dir for the NTLM users.  Samba
+# wants a Unix account behind every passdb user; instead of touching
+# /etc/passwd, Samba's own test tool nss_wrapper (LD_PRELOAD) gives
+# winbindd, smbpasswd and ntlm_auth a passwd/group file of their own, and
+# SELFTEST_WINBINDD_SOCKET_DIR (honoured while nss_wrapper is active) points
+# ntlm_auth at this winbindd.  The local SAM domain is the NetBIOS name MAIL;
+# clients send MAIL\user (winbindd refuses an empty domain here).
+NTLM_USERS=(nora xavier)
+SMB=$WORK/samba
+NSSW=/usr/lib/x86_64-linux-gnu/libnss_wrapper.so
+[[ -e $NSSW ]] || die "$NSSW not found"
+mkdir -p "$SMB"/{private,lock,state,cache,run,ncalrpc,wbsock}
+# ntlm_auth runs as Dovecot's auth user (dovecot): it needs winbindd's
+# privileged pipe, whose directory (state dir/winbindd_privileged) winbindd
+# accepts if it already exists, owned by root with mode 0750.
+install -d -o root -g dovecot -m 0750 "$SMB/state/winbindd_privileged"
+chmod 1777 "$SMB/cache" "$SMB/lock"   # ntlm_auth (user dovecot) keeps caches there
+cat > "$SMB/smb.conf" <<EOF
+# generated by make-captures.sh
+[global]
+  workgroup = MAILTAP
+  netbios name = MAIL
+  server role = standalone server
+  passdb backend = tdbsam:$SMB/private/passdb.tdb
+  private dir = $SMB/private
+  lock directory = $SMB/lock
+  state directory = $SMB/state
+  cache directory = $SMB/cache
+  pid directory = $SMB/run
+  ncalrpc dir = $SMB/ncalrpc
+  winbindd socket directory = $SMB/wbsock
+  log file = $WORK/log/samba-%m.log
+  interfaces = lo
+  bind interfaces only = yes
+  disable netbios = yes
+  load printers = no
+  idmap config * : backend = tdb
+  idmap config * : range = 100000-199999
+EOF
+{
+    echo "root:x:0:0:root:/root:/bin/sh"
+    echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/false"
+    i=1
+    for u in "${NTLM_USERS[@]}"; do
+        echo "$u:x:$((60000 + i)):60000:$u:/nonexistent:/bin/false"
+        i=$((i + 1))
+    done
+} > "$SMB/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\nmailtap:x:60000:\n' > "$SMB/group"
+chmod 644 "$SMB/smb.conf" "$SMB/passwd" "$SMB/group"
+SMBENV=(env LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$SMB/passwd
+        NSS_WRAPPER_GROUP=$SMB/group SELFTEST_WINBINDD_SOCKET_DIR=$SMB/wbsock)
+for u in "${NTLM_USERS[@]}"; do
+    printf '%s\n%s\n' "${PW[$u]}" "${PW[$u]}" \
+        | nsx "${SMBENV[@]}" smbpasswd -c "$SMB/smb.conf" -L -s -a "$u" >>"$WORK/log/samba-smbpasswd.log" 2>&1 \
+        || die "smbpasswd -a $u failed"
+done
+nsx "${SMBENV[@]}" winbindd -s "$SMB/smb.conf" -D
+for _ in $(seq 100); do
+    nsx "${SMBENV[@]}" wbinfo --ping >/dev/null 2>&1 && break
+    sleep 0.1
+done
+for u in "${NTLM_USERS[@]}"; do
+    nsx "${SMBENV[@]}" wbinfo -a "MAIL\\$u%${PW[$u]}" >>"$WORK/log/samba-wbinfo.log" 2>&1 \
+        || die "winbindd does not authenticate $u"
+done
+# Dovecot's winbind helper (Dovecot passes only --helper-protocol=...)
+{
+    echo '#!/bin/sh'
+    echo "exec ${SMBENV[*]} /usr/bin/ntlm_auth --configfile=$SMB/smb.conf \"\$@\""
+} > "$SMB/ntlm_auth"
+chmod 755 "$SMB/ntlm_auth"
 
 # ---------------------------------------------------------------- Dovecot
 mkdir -p "$WORK/dovecot"
@@ -217,7 +311,10 @@ ssl = yes
 ssl_cert = <$WORK/tls/cert.pem
 ssl_key = <$WORK/tls/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 digest-md5 apop anonymous xoauth2 oauthbearer
+auth_mechanisms = plain login cram-md5 digest-md5 apop anonymous xoauth2 oauthbearer scram-sha-1 scram-sha-256 external ntlm
+# NTLM through Samba's ntlm_auth and winbindd (see the Samba section)
+auth_use_winbind = yes
+auth_winbind_helper_path = $SMB/ntlm_auth
 auth_anonymous_username = anonymous
 # a non-empty realm in the DIGEST-MD5 challenge (the user name then becomes
 # user@example.test, and username_format=%n below strips the domain again)
@@ -526,7 +623,7 @@ capture imap-authenticate-oauthbearer 143 ok --has 'AUTHENTICATE OAUTHBEARER ' -
 meta imap-authenticate-oauthbearer IMAP 4 143 curl OAUTHBEARER zoe "${PW[zoe]}" ok token 'SASL-IR: base64("n,a=zoe,^Ahost=127.0.0.1^Aport=143^Aauth=Bearer TOKEN^A^A"); accepted like a password by Dovecot 2.3'
 capture imap-authenticate-anonymous 143 ok --has 'AUTHENTICATE ANONYMOUS' -- \
     "${IMAPLIB[@]}" $V4 143 anonymous anonymous 'mailtap-trace@example.test'
-meta imap-authenticate-anonymous IMAP 4 143 imaplib ANONYMOUS - 'mailtap-trace@example.test' ok none 'no credential: the base64 line is only a trace string (RFC 4505); logged in as "anonymous"'
+meta imap-authenticate-anonymous IMAP 4 143 imaplib ANONYMOUS 'mailtap-trace@example.test' - ok trace 'SASL ANONYMOUS: the base64 line is only a trace string (RFC 4505), reported as the user; no password; logged in as "anonymous"'
 capture imap-starttls 143 ok --allow-rst --has 'STARTTLS' --lacks "${PW[amber]}" -- \
     "${CURL[@]}" --insecure --ssl-reqd --login-options AUTH=PLAIN -u "amber:${PW[amber]}" imap://$V4/INBOX
 meta imap-starttls IMAP 4 143 curl 'STARTTLS then (TLS) AUTHENTICATE PLAIN' amber "${PW[amber]}" ok tls 'CAPABILITY, STARTTLS, TLS 1.3; no credentials visible'
@@ -594,6 +691,51 @@ capture smtp-auth-login-starttls-ignored 587 ok --has '250-STARTTLS' --has 'AUTH
     "${SW[@]}" --server $V4 --port 587 --auth LOGIN --auth-user mona --auth-password "${PW[mona]}" \
     --from mona@example.test --body 'Hello Bob, STARTTLS was offered and ignored.'
 meta smtp-auth-login-starttls-ignored SMTP 4 587 swaks LOGIN mona "${PW[mona]}" ok cleartext 'server advertises 250-STARTTLS, client never sends it and authenticates in the clear'
+
+# ================================================================ group 3
+# NTLM: Dovecot -> Samba ntlm_auth -> winbindd (see the Samba section); curl
+# sends the domain given as MAIL\user and the fixed workstation WORKSTATION.
+capture imap-authenticate-ntlm 143 ok --has 'AUTHENTICATE NTLM TlRMTVNTUAAB' --has 'TlRMTVNTUAAD' \
+    --has 'A002 OK Logged in' -- \
+    "${CURL[@]}" --login-options AUTH=NTLM -u "MAIL\\nora:${PW[nora]}" imap://$V4/INBOX
+meta imap-authenticate-ntlm IMAP 4 143 curl NTLM nora "${PW[nora]}" ok challenge-response 'SASL-IR: type-1 message on the AUTHENTICATE line, "+ " type-2 challenge, type-3 with NTLMv2 response, domain MAIL, user nora, workstation WORKSTATION (OEM strings); Dovecot logs nora@mail; then LIST, LOGOUT'
+capture smtp-auth-ntlm 587 ok --has $'AUTH NTLM\r\n' --has 'TlRMTVNTUAAB' --has 'TlRMTVNTUAAD' --has '235 2.7.0' \
+    --has '250 2.0.0 Ok: queued' -- \
+    "${CURL[@]}" --login-options AUTH=NTLM -u "MAIL\\xavier:${PW[xavier]}" --mail-from xavier@example.test \
+    --mail-rcpt "$TO" -T "$WORK/msg/smtp-ntlm.eml" smtp://$V4:587/client.example.test
+meta smtp-auth-ntlm SMTP 4 587 curl NTLM xavier "${PW[xavier]}" ok challenge-response '"AUTH NTLM" without initial response, "334 ", type-1, "334 " type-2 challenge, type-3 with NTLMv2 response, domain MAIL, user xavier, workstation WORKSTATION (OEM strings); Postfix logs sasl_username=xavier@mail; message sent'
+capture imap-authenticate-scram 143 ok --has "a1 AUTHENTICATE SCRAM-SHA-256 $(b64 'n,,n=pablo,r=bWFpbHRhcC1zY3JhbS1ub25jZQ')" \
+    --has 'a1 OK' --lacks "${PW[pablo]}" -- \
+    "${IMAPRAW[@]}" $V4 143 scram-sha-256 pablo "${PW[pablo]}"
+meta imap-authenticate-scram IMAP 4 143 'own script (imap_raw.py)' SCRAM-SHA-256 pablo "${PW[pablo]}" ok identity 'SASL-IR: base64("n,,n=pablo,r=<fixed client nonce>"); "+ " server-first (r=,s=,i=4096), client-final with proof p=, "+ " server-final v= answered with an empty line; then SELECT INBOX, LOGOUT'
+capture pop3-auth-cancel 110 ok --has $'AUTH PLAIN\r\n' --has $'\r\n*\r\n' --has '-ERR Authentication aborted by client.' \
+    --has 'USER quentin' --has "PASS ${PW[quentin]}" --has '+OK Logged in.' -- \
+    "$PY" "$CLIENTS/pop3_raw.py" $V4 110 auth-cancel quentin "${PW[quentin]}"
+meta pop3-auth-cancel POP3 4 110 'own script (pop3_raw.py)' USER/PASS quentin "${PW[quentin]}" ok cleartext '"AUTH PLAIN" without initial response, "+ ", client cancels with "*", "-ERR Authentication aborted by client."; then USER/PASS, STAT, QUIT'
+capture imap-login-atom 143 ok --has 'RUBY0001 LOGIN rosa Rosa-Atom-20' --has 'RUBY0001 OK' -- \
+    ruby "$CLIENTS/net_imap_session.rb" $V4 143 rosa "${PW[rosa]}"
+meta imap-login-atom IMAP 4 143 'Ruby Net::IMAP' LOGIN rosa "${PW[rosa]}" ok cleartext 'both LOGIN arguments as bare atoms: RUBY0001 LOGIN rosa Rosa-Atom-20; Net::IMAP writes every token separately, so the command arrives in several small segments; SELECT INBOX, LOGOUT'
+capture imap-authenticate-plain-fail 143 ok --has $'AUTHENTICATE PLAIN\r\n' --has "$(plain_b64 sam 'Not-Sam-Pass')" \
+    --has 'NO [AUTHENTICATIONFAILED]' -- \
+    "${IMAPLIB[@]}" $V4 143 auth-plain sam 'Not-Sam-Pass' --expect fail
+meta imap-authenticate-plain-fail IMAP 4 143 imaplib PLAIN sam 'Not-Sam-Pass' fail cleartext "wrong password (real one: ${PW[sam]}); no SASL-IR: \"AUTHENTICATE PLAIN\", \"+ \", base64 line, NO [AUTHENTICATIONFAILED], then LOGOUT"
+swaks_fixed 'AUTH PLAIN with a wrong password' swaks-plain-fail 17
+capture smtp-auth-plain-fail 587 fail --has "AUTH PLAIN $(plain_b64 tina 'Not-Tina-Pass')" --has '535 5.7.8' -- \
+    "${SW[@]}" --server $V4 --port 587 --auth PLAIN --auth-user tina --auth-password 'Not-Tina-Pass' \
+    --from tina@example.test
+meta smtp-auth-plain-fail SMTP 4 587 swaks PLAIN tina 'Not-Tina-Pass' fail cleartext "wrong password (real one: ${PW[tina]}); initial response on the AUTH line; 535 5.7.8, then QUIT"
+capture imap-pipelined-login 143 ok \
+    --one-segment $'a1 CAPABILITY\r\na2 LOGIN uma Uma-Pipeline-23\r\na3 SELECT INBOX\r\na4 LOGOUT\r\n' \
+    --has 'a2 OK Logged in' --has 'a3 OK' --has 'a4 OK' -- \
+    "${IMAPRAW[@]}" $V4 143 pipelined uma "${PW[uma]}"
+meta imap-pipelined-login IMAP 4 143 'own script (imap_raw.py)' LOGIN uma "${PW[uma]}" ok cleartext 'after the greeting ONE segment holds a1 CAPABILITY / a2 LOGIN uma Uma-Pipeline-23 (atoms) / a3 SELECT INBOX / a4 LOGOUT; the answers follow in several segments'
+capture pop3-pipelined 110 ok --one-segment $'USER vera\r\nPASS Vera-Pipeline-24\r\nSTAT\r\nQUIT\r\n' \
+    --has '+OK Logged in.' -- \
+    "$PY" "$CLIENTS/pop3_raw.py" $V4 110 pipelined vera "${PW[vera]}"
+meta pop3-pipelined POP3 4 110 'own script (pop3_raw.py)' USER/PASS vera "${PW[vera]}" ok cleartext 'after the greeting ONE segment holds USER vera / PASS Vera-Pipeline-24 / STAT / QUIT (RFC 2449 PIPELINING); four answers'
+capture imap-authenticate-external 143 fail --has 'A002 AUTHENTICATE EXTERNAL d2VuZHk=' --has 'A002 NO [AUTHENTICATIONFAILED]' -- \
+    "${CURL[@]}" --login-options AUTH=EXTERNAL -u 'wendy:' imap://$V4/INBOX
+meta imap-authenticate-external IMAP 4 143 curl EXTERNAL wendy - fail identity 'SASL-IR: base64("wendy") is only an authorization identity, no password; on a cleartext connection there is no client certificate, so Dovecot answers NO [AUTHENTICATIONFAILED] ("username not known" in its log); curl closes without LOGOUT; reported as user wendy, failure'
 
 # ---------------------------------------------------------------- publish
 if ((${#ONLY[@]} == 0)); then

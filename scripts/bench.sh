@@ -42,12 +42,12 @@ fail=0
 printf '%-34s %10s %10s %12s %14s\n' "run" "size MB" "seconds" "MB/s" "peak RSS MiB"
 for cap in "$DIR/big.pcap" "$DIR/big-lossy.pcap"; do
     mb=$(($(stat -c %s "$cap") / 1000000))
-    for mode in follow export; do
+    for mode in follow creds json export; do
         rm -rf "$DIR/export"
-        if [ $mode = follow ]; then
-            res=$(measure "$MAILTAP" -q -r "$cap" --follow)
-        else
+        if [ $mode = export ]; then
             res=$(measure "$MAILTAP" -q -r "$cap" --export "$DIR/export")
+        else
+            res=$(measure "$MAILTAP" -q -r "$cap" --$mode)
         fi
         read -r secs rss <<<"$res"
         rate=$(python3 -c "print(f'{$mb / max($secs, 0.001):.0f}')")

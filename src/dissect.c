@@ -398,7 +398,7 @@ static void process(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, si
     s->state.bytes[dir] += n;
     struct mt_event ev = {.type = MT_EV_DATA, .dir = dir, .data = p, .len = n};
     emit(s, &ev);
-    if (s->encrypted)
+    if (s->encrypted || s->d->cfg.data_only)
         return;
     if (dir == MT_DIR_CLIENT && s->want_hello) {
         client_hello_bytes(s, p, n);
@@ -486,7 +486,7 @@ static void on_gap(void *ctx, void *sess, enum mt_dir dir, uint64_t n, mt_time_u
     ensure_started(s);
     struct mt_event ev = {.type = MT_EV_GAP, .dir = dir, .gap = n};
     emit(s, &ev);
-    if (s->encrypted)
+    if (s->encrypted || s->d->cfg.data_only)
         return;
     if (dir == MT_DIR_CLIENT && s->want_hello) {
         /* Part of the handshake is lost; what follows is encrypted anyway. */

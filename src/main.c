@@ -311,6 +311,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     }
     if (o->mode == MODE_NONE && !o->export_dir)
         o->mode = MODE_FOLLOW;
+    o->dissect.data_only = o->mode == MODE_NONE;
     /* A session picked up mid-stream: its client is the side talking to
      * one of the mail ports, the defaults and those of --ports. */
     for (size_t i = 0; i < o->dissect.nports; i++)
@@ -398,7 +399,8 @@ static void print_summary(const struct pipeline *pl, const struct options *o,
             st.peak_held);
     struct mt_dissect_stats ds;
     mt_dissector_get_stats(pl->dis, &ds);
-    fprintf(stderr, "mailtap: %" PRIu64 " credentials, %" PRIu64 " sessions encrypted with TLS\n",
+    if (!o->dissect.data_only)
+        fprintf(stderr, "mailtap: %" PRIu64 " credentials, %" PRIu64 " sessions encrypted with TLS\n",
             ds.credentials, ds.tls_sessions);
     if (ds.lines_truncated)
         fprintf(stderr,

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """Sanity-check one capture made by ../make-captures.sh (stdlib only).
 
-  pcapcheck.py FILE [--has TEXT]... [--lacks TEXT]... [--allow-rst]
+  pcapcheck.py FILE [--has TEXT]... [--lacks TEXT]... [--one-segment TEXT]...
+               [--allow-rst]
 
 Checks that FILE is a classic pcap with Ethernet link type holding exactly
 one TCP connection, with both SYNs, both FINs and no RST; then reassembles
 each direction's payload (in sequence order, ignoring retransmissions) and
 checks that every --has TEXT occurs in the client->server or server->client
 stream and no --lacks TEXT occurs in either.  TEXT is matched as UTF-8
-bytes.  Prints a one-line summary; exits 1 on any failure.
+bytes.  Every --one-segment TEXT must occur inside the payload of a single
+TCP segment (for the pipelining captures).  Prints a one-line summary;
+exits 1 on any failure.
 """
 import argparse
 import struct
@@ -65,6 +68,7 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--has", action="append", default=[])
     ap.add_argument("--lacks", action="append", default=[])
+    ap.add_argument("--one-segment", action="append", default=[])
     ap.add_argument("--allow-rst", action="store_true",
                     help="accept an RST instead of (or after) a FIN: at the "
                          "end of a TLS session a peer may close its socket "
@@ -78,6 +82,7 @@ def main():
     client = None
     streams = {}
     isn = {}
+    payloads = []
     for src, dst, seq, flags, payload in tcp_segments(a.file):
         conns.add(frozenset((src, dst)))
         if flags & 0x02:
@@ -89,6 +94,8 @@ def main():
             fin += 1
         if flags & 0x04:
             rst += 1
+        if payload:
+            payloads.append(payload)
         if payload and src in isn:
             rel = (seq - isn[src]) & 0xFFFFFFFF
             streams.setdefault(src, {})[rel] = payload
@@ -119,6 +126,9 @@ def main():
     for t in a.has:
         if t.encode() not in c2s and t.encode() not in s2c:
             errors.append("missing %r" % t)
+    for t in a.one_segment:
+        if not any(t.encode() in p for p in payloads):
+            errors.append("not in one segment: %r" % t)
     for t in a.lacks:
         if t.encode() in c2s or t.encode() in s2c:
             errors.append("unexpectedly present %r" % t)

@@ -24,6 +24,8 @@ struct mt_port_rule {
 
 struct mt_dissect_config {
     size_t max_line; /* longest line kept (--max-line) */
+    int data_only;   /* only sessions and their bytes: no output needs more
+                      * (--export alone), so nothing is parsed */
     struct mt_port_rule ports[MT_MAX_PORT_RULES];
     size_t nports;
 };

@@ -89,6 +89,14 @@ int mt_pending_from_sasl(struct mt_pending *p, const struct mt_sasl *sasl);
 /* Reports the credential with its outcome and frees it; *pp becomes NULL. */
 void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_result r);
 
+/* --- SASL exchanges --------------------------------------------------------- */
+
+/* Feed the SASL observer one client response or server challenge (base64
+ * without the protocol's framing). The first message of an exchange that is
+ * not valid base64 is reported as a warning. */
+unsigned mt_auth_client(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n);
+void mt_auth_server(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n);
+
 /* --- small parsing helpers shared by the protocols ------------------------ */
 
 /* Case-insensitive comparison of a token with an upper-case word. */

@@ -12,7 +12,47 @@
 struct json {
     FILE *out;
     int mask;
+    /* Formatting a time is most of the cost of a line: the text of the last
+     * second seen ("2026-11-23T01:25:13.") is kept. */
+    int64_t cached_sec;
+    char cached[MT_TIME_STRLEN];
+    size_t cached_len;
 };
+
+static void put_u64(FILE *f, uint64_t v)
+{
+    char b[24];
+    size_t i = sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    fwrite(b + i, 1, sizeof b - i, f);
+}
+
+/* "\"2026-11-23T01:25:13.123456Z\"" */
+static void put_time(struct json *j, mt_time_us ts)
+{
+    int64_t sec = ts / 1000000, usec = ts % 1000000;
+    if (usec < 0)
+        usec += 1000000, sec--;
+    if (sec != j->cached_sec || j->cached_len == 0) {
+        mt_time_format(sec * 1000000, j->cached, sizeof j->cached);
+        char *dot = strchr(j->cached, '.');
+        j->cached_len = dot ? (size_t)(dot - j->cached) + 1 : 0;
+        j->cached_sec = sec;
+    }
+    char t[MT_TIME_STRLEN + 2];
+    t[0] = '"';
+    memcpy(t + 1, j->cached, j->cached_len);
+    size_t k = 1 + j->cached_len;
+    for (int d = 5; d >= 0; d--, usec /= 10)
+        t[k + (size_t)d] = (char)('0' + usec % 10);
+    k += 6;
+    t[k++] = 'Z';
+    t[k++] = '"';
+    fwrite(t, 1, k, j->out);
+}
 
 static const char *kind_name(enum mt_msg_kind k)
 {
@@ -44,11 +84,13 @@ static const char *dir_name(enum mt_dir d) { return d == MT_DIR_CLIENT ? "client
 /* {"type":"...","ts":"...","session":N */
 static void head(struct json *j, const char *type, mt_time_us ts, const struct mt_event *ev)
 {
-    char t[MT_TIME_STRLEN];
-    mt_time_format(ts, t, sizeof t);
-    fprintf(j->out, "{\"type\":\"%s\",\"ts\":\"%s\",\"session\":", type, t);
+    fputs("{\"type\":\"", j->out);
+    fputs(type, j->out);
+    fputs("\",\"ts\":", j->out);
+    put_time(j, ts);
+    fputs(",\"session\":", j->out);
     if (ev->session)
-        fprintf(j->out, "%" PRIu64, ev->session->id);
+        put_u64(j->out, ev->session->id);
     else
         fputs("null", j->out);
 }
@@ -91,8 +133,13 @@ static void message(struct json *j, const struct mt_event *ev)
 {
     const struct mt_message *m = ev->msg;
     head(j, "message", ev->ts, ev);
-    fprintf(j->out, ",\"seq\":%" PRIu64 ",\"dir\":\"%s\",\"kind\":\"%s\",\"label\":",
-            m->seq, dir_name(ev->dir), kind_name(m->kind));
+    fputs(",\"seq\":", j->out);
+    put_u64(j->out, m->seq);
+    fputs(",\"dir\":\"", j->out);
+    fputs(dir_name(ev->dir), j->out);
+    fputs("\",\"kind\":\"", j->out);
+    fputs(kind_name(m->kind), j->out);
+    fputs("\",\"label\":", j->out);
     mt_json_cstring(j->out, m->label);
     fputs(",\"text\":", j->out);
     uint8_t *masked = NULL;
@@ -104,9 +151,9 @@ static void message(struct json *j, const struct mt_event *ev)
     }
     mt_json_string(j->out, masked ? masked : m->text, m->len);
     free(masked);
-    fprintf(j->out, ",\"secret\":%s,\"partial\":%s,\"truncated\":%s}\n",
-            m->nspans ? "true" : "false", m->partial ? "true" : "false",
-            m->truncated ? "true" : "false");
+    fputs(m->nspans ? ",\"secret\":true" : ",\"secret\":false", j->out);
+    fputs(m->partial ? ",\"partial\":true" : ",\"partial\":false", j->out);
+    fputs(m->truncated ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n", j->out);
 }
 
 static void credential(struct json *j, const struct mt_event *ev)

@@ -1,4 +1,5 @@
 /* Shared by the protocol modules: pending credentials and token helpers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,32 @@ void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_r
     mt_emit_credential(s, &c);
     free(p);
     *pp = NULL;
+}
+
+static void warn_base64(struct mt_dsession *s, const struct mt_sasl *sasl, int before,
+                        const char *what)
+{
+    const struct mt_sasl_cred *c = mt_sasl_cred(sasl);
+    if (before || !c->invalid_base64)
+        return;
+    char text[128];
+    snprintf(text, sizeof text, "SASL %s: %s is not valid base64", c->mech, what);
+    mt_emit_warning(s, text);
+}
+
+unsigned mt_auth_client(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n)
+{
+    int before = mt_sasl_cred(sasl)->invalid_base64;
+    unsigned ex = mt_sasl_client(sasl, p, n);
+    warn_base64(s, sasl, before, "a client response");
+    return ex;
+}
+
+void mt_auth_server(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n)
+{
+    int before = mt_sasl_cred(sasl)->invalid_base64;
+    mt_sasl_server(sasl, p, n);
+    warn_base64(s, sasl, before, "a server challenge");
 }
 
 int mt_token_is(const uint8_t *p, size_t n, const char *word)

@@ -190,7 +190,7 @@ static void login_args(struct imap *m, const uint8_t *p, size_t n, size_t pos, s
 
 static void client_auth_line(struct imap *m, const struct mt_line *l)
 {
-    unsigned ex = mt_sasl_client(m->sasl, l->p, l->n);
+    unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
     struct mt_span sp = {0, l->n};
     uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
     if (ex & MT_SASL_EXPOSES_SECRET)
@@ -253,7 +253,7 @@ static void client_line(struct imap *m, const struct mt_line *l)
         m->auth_starttls_offered = m->starttls_offered;
         m->secret_seq = seq;
         if (in)
-            mt_sasl_client(m->sasl, p + is, in);
+            mt_auth_client(m->s, m->sasl, p + is, in);
     } else if (strcmp(m->cmd_name, "STARTTLS") == 0) {
         m->starttls_tag = m->cmd_tag;
         m->starttls_waiting = 1;
@@ -288,7 +288,7 @@ static void server_line(struct imap *m, const struct mt_line *l)
     } else if (n >= 1 && p[0] == '+') {
         if (m->in_auth) {
             size_t skip = n >= 2 && p[1] == ' ' ? 2 : 1;
-            mt_sasl_server(m->sasl, p + skip, n - skip);
+            mt_auth_server(m->s, m->sasl, p + skip, n - skip);
             mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_AUTH, "+", l, NULL, 0);
         } else {
             mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, "+", l, NULL, 0);

@@ -122,7 +122,7 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
     if (p->in_auth && !ok && !err && l->n >= 1 && l->p[0] == '+') {
         /* A SASL challenge: "+ base64" (or a bare "+"). */
         size_t skip = l->n >= 2 && l->p[1] == ' ' ? 2 : 1;
-        mt_sasl_server(p->sasl, l->p + skip, l->n - skip);
+        mt_auth_server(p->s, p->sasl, l->p + skip, l->n - skip);
         mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_AUTH, "+", l, NULL, 0);
         return;
     }
@@ -162,7 +162,7 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
 
 static void client_auth_line(struct pop3 *p, const struct mt_line *l)
 {
-    unsigned ex = mt_sasl_client(p->sasl, l->p, l->n);
+    unsigned ex = mt_auth_client(p->s, p->sasl, l->p, l->n);
     struct mt_span sp = {0, l->n};
     uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
     if (ex & MT_SASL_EXPOSES_SECRET || !p->secret_seq)
@@ -239,7 +239,7 @@ static void client_line(struct pop3 *p, const struct mt_line *l)
             return;
         }
         mt_sasl_begin(p->sasl, l->p + ms, mn);
-        unsigned ex = in ? mt_sasl_client(p->sasl, l->p + is, in) : 0;
+        unsigned ex = in ? mt_auth_client(p->s, p->sasl, l->p + is, in) : 0;
         struct mt_span sp = {is, in};
         uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, ex ? 1 : 0);
         p->in_auth = 1;

@@ -93,7 +93,7 @@ static void server_line(struct smtp *m, const struct mt_line *l)
     const uint8_t *text = l->p + (l->n > 3 ? 4 : 3);
     size_t tn = l->n > 3 ? l->n - 4 : 0;
     if (m->in_auth && code == 334) {
-        mt_sasl_server(m->sasl, text, tn);
+        mt_auth_server(m->s, m->sasl, text, tn);
         mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_AUTH, label, l, NULL, 0);
         return;
     }
@@ -155,7 +155,7 @@ static void client_line(struct smtp *m, const struct mt_line *l)
         return;
     }
     if (m->in_auth) {
-        unsigned ex = mt_sasl_client(m->sasl, l->p, l->n);
+        unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
         struct mt_span sp = {0, l->n};
         uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
         if (ex & MT_SASL_EXPOSES_SECRET)
@@ -173,7 +173,7 @@ static void client_line(struct smtp *m, const struct mt_line *l)
         if (mn > 0 && (m->sasl || (m->sasl = mt_sasl_new()))) {
             mt_sasl_begin(m->sasl, l->p + ms, mn);
             if (in)
-                ex = mt_sasl_client(m->sasl, l->p + is, in);
+                ex = mt_auth_client(m->s, m->sasl, l->p + is, in);
             m->in_auth = 1;
             m->auth_starttls_offered = m->starttls_offered;
         }

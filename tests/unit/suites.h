@@ -8,6 +8,8 @@ int register_decode_suite(void);
 int register_reasm_suite(void);
 int register_flow_suite(void);
 int register_output_suite(void);
+int register_base64_suite(void);
+int register_sasl_suite(void);
 int register_dissect_suite(void);
 
 #endif

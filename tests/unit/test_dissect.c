@@ -303,6 +303,18 @@ static void test_pop3_auth_cancel(void)
     CHECK_CREDS(t, 110, "CRED pop3 USER/USER user=x pass=y hash=- success\n");
 }
 
+static void test_invalid_base64_is_reported(void)
+{
+    static const struct turn t[] = {S("220 mx\r\n"), C("AUTH PLAIN not*base64\r\n"),
+                                    S("501 5.5.2 Cannot decode response\r\n"),
+                                    C("AUTH LOGIN\r\n"), S("334 VXNlcm5hbWU6\r\n"),
+                                    C("dQ==\r\n"), S("334 UGFzc3dvcmQ6\r\n"), C("cA==\r\n"),
+                                    S("235 ok\r\n")};
+    CHECK_CREDS(t, 587,
+                "WARN SASL PLAIN: a client response is not valid base64\n"
+                "CRED smtp LOGIN/AUTH user=u pass=p hash=- success\n");
+}
+
 static void test_pop3_body_is_not_commands(void)
 {
     static const struct turn t[] = {
@@ -560,6 +572,7 @@ int register_dissect_suite(void)
         !CU_add_test(s, "SMTP AUTH", test_smtp_auth) ||
         !CU_add_test(s, "SMTP DATA and BDAT", test_smtp_data_and_bdat) ||
         !CU_add_test(s, "SMTP DATA refused", test_smtp_data_refused) ||
+        !CU_add_test(s, "invalid base64 is reported", test_invalid_base64_is_reported) ||
         !CU_add_test(s, "recognition by greeting", test_detect_by_greeting) ||
         !CU_add_test(s, "--ports", test_parse_ports) ||
         !CU_add_test(s, "long line with literal", test_long_line_with_literal) ||
