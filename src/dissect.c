@@ -11,6 +11,7 @@ struct mt_dissector {
     struct mt_bus *bus;
     struct mt_dissect_config cfg;
     struct mt_dissect_stats st;
+    struct mt_budget mem;
 };
 
 #define MAX_HELD_SEGS 32
@@ -68,6 +69,7 @@ void mt_dissect_default_config(struct mt_dissect_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->max_line = MT_DEFAULT_MAX_LINE;
+    cfg->max_mem = MT_DEFAULT_MAX_PARSE_MEM;
     add_rule(cfg, 110, MT_PROTO_POP3, 0);
     add_rule(cfg, 143, MT_PROTO_IMAP, 0);
     add_rule(cfg, 25, MT_PROTO_SMTP, 0);
@@ -220,6 +222,24 @@ void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n)
 
 mt_time_us mt_now(const struct mt_dsession *s) { return s->now; }
 
+struct mt_sasl *mt_sasl_acquire(struct mt_dsession *s)
+{
+    if (!mt_budget_take(&s->d->mem, mt_sasl_footprint()))
+        return NULL;
+    struct mt_sasl *sasl = mt_sasl_new();
+    if (!sasl)
+        mt_budget_give(&s->d->mem, mt_sasl_footprint());
+    return sasl;
+}
+
+void mt_sasl_release(struct mt_dsession *s, struct mt_sasl *sasl)
+{
+    if (!sasl)
+        return;
+    mt_sasl_free(sasl);
+    mt_budget_give(&s->d->mem, mt_sasl_footprint());
+}
+
 /* --- framing callbacks ------------------------------------------------------- */
 
 static void on_line(void *ctx, const struct mt_line *line)
@@ -347,6 +367,16 @@ static void text(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, size_
     mt_lines_feed(&s->lines[dir], p, n, framing(s), &s->dctx[dir]);
 }
 
+static void free_hello(struct mt_dsession *s)
+{
+    if (s->hello) {
+        free(s->hello);
+        mt_budget_give(&s->d->mem, MT_TLS_MAX_HELLO);
+    }
+    s->hello = NULL;
+    s->hello_len = 0;
+}
+
 static void tls_seen(struct mt_dsession *s, const struct mt_tls_info *info)
 {
     char vbuf[32];
@@ -359,8 +389,7 @@ static void tls_seen(struct mt_dsession *s, const struct mt_tls_info *info)
     s->want_hello = 0;
     s->state.tls = 1;
     s->d->st.tls_sessions++;
-    free(s->hello);
-    s->hello = NULL;
+    free_hello(s);
     s->hello_len = 0;
     struct mt_event ev = {.type = MT_EV_TLS, .dir = MT_DIR_CLIENT, .tls = &t};
     emit(s, &ev);
@@ -368,8 +397,16 @@ static void tls_seen(struct mt_dsession *s, const struct mt_tls_info *info)
 
 static void client_hello_bytes(struct mt_dsession *s, const uint8_t *p, size_t n)
 {
-    if (!s->hello && !(s->hello = malloc(MT_TLS_MAX_HELLO)))
-        return;
+    if (!s->hello) {
+        if (mt_budget_take(&s->d->mem, MT_TLS_MAX_HELLO) &&
+            !(s->hello = malloc(MT_TLS_MAX_HELLO)))
+            mt_budget_give(&s->d->mem, MT_TLS_MAX_HELLO);
+        if (!s->hello) {
+            /* No memory to read the hello: still TLS, version unknown. */
+            tls_seen(s, NULL);
+            return;
+        }
+    }
     size_t take = n < MT_TLS_MAX_HELLO - s->hello_len ? n : MT_TLS_MAX_HELLO - s->hello_len;
     memcpy(s->hello + s->hello_len, p, take);
     s->hello_len += take;
@@ -390,6 +427,7 @@ static void client_hello_bytes(struct mt_dsession *s, const uint8_t *p, size_t n
         if (take < n)
             text(s, MT_DIR_CLIENT, p + take, n - take);
         free(buf);
+        mt_budget_give(&s->d->mem, MT_TLS_MAX_HELLO);
     }
 }
 
@@ -433,7 +471,7 @@ static void *on_open(void *ctx, const struct mt_session_info *info)
     s->info = *info;
     s->now = info->start;
     for (int i = 0; i < 2; i++) {
-        mt_lines_init(&s->lines[i], d->cfg.max_line);
+        mt_lines_init(&s->lines[i], d->cfg.max_line, &d->mem);
         s->dctx[i] = (struct dirctx){s, (enum mt_dir)i};
     }
     return s;
@@ -522,7 +560,7 @@ static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us
     emit(s, &ev);
     if (s->ops && s->pst)
         s->ops->destroy(s->pst);
-    free(s->hello);
+    free_hello(s);
     free(s);
 }
 
@@ -536,6 +574,7 @@ struct mt_dissector *mt_dissector_create(struct mt_bus *bus, const struct mt_dis
         d->cfg = *cfg;
     else
         mt_dissect_default_config(&d->cfg);
+    d->mem.max = d->cfg.max_mem ? d->cfg.max_mem : MT_DEFAULT_MAX_PARSE_MEM;
     return d;
 }
 
@@ -549,4 +588,6 @@ struct mt_stream_ops mt_dissector_stream_ops(struct mt_dissector *d)
 void mt_dissector_get_stats(const struct mt_dissector *d, struct mt_dissect_stats *out)
 {
     *out = d->st;
+    out->mem_refused = d->mem.refused;
+    out->mem_peak = d->mem.peak;
 }

@@ -59,6 +59,8 @@ static const char help_text[] =
     "  --max-open-files N   files --export keeps open at once (default 64)\n"
     "  --checksum=MODE      TCP checksums: off (default), count, verify (drop bad)\n"
     "  --max-line BYTES     longest protocol line kept whole (default 64k)\n"
+    "  --max-parse-mem BYTES memory for partial lines, TLS hellos and SASL exchanges\n"
+    "                       of all sessions together (default 64M)\n"
     "\n"
     "Protocols:\n"
     "  --ports LIST         add or change port rules, e.g. imap:10143,pop3:1110,smtps:4465\n"
@@ -183,7 +185,8 @@ enum {
     OPT_JSON,
     OPT_MASK,
     OPT_PORTS,
-    OPT_MAX_LINE
+    OPT_MAX_LINE,
+    OPT_MAX_PARSE_MEM
 };
 
 static void set_mode(struct options *o, int mode, const char *name)
@@ -212,6 +215,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"mask", no_argument, NULL, OPT_MASK},
         {"ports", required_argument, NULL, OPT_PORTS},
         {"max-line", required_argument, NULL, OPT_MAX_LINE},
+        {"max-parse-mem", required_argument, NULL, OPT_MAX_PARSE_MEM},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -260,6 +264,9 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->dissect.max_line = parse_bytes(optarg, "--max-line");
             if (o->dissect.max_line < 64 || o->dissect.max_line > (64u << 20))
                 usage_error("%s", "--max-line: from 64 bytes to 64M");
+            break;
+        case OPT_MAX_PARSE_MEM:
+            o->dissect.max_mem = parse_bytes(optarg, "--max-parse-mem");
             break;
         case OPT_EXPORT: o->export_dir = optarg; break;
         case OPT_COLOR:
@@ -402,6 +409,11 @@ static void print_summary(const struct pipeline *pl, const struct options *o,
     if (!o->dissect.data_only)
         fprintf(stderr, "mailtap: %" PRIu64 " credentials, %" PRIu64 " sessions encrypted with TLS\n",
             ds.credentials, ds.tls_sessions);
+    if (ds.mem_refused)
+        fprintf(stderr,
+                "mailtap: %" PRIu64 " buffers refused by --max-parse-mem (lines cut, TLS hellos "
+                "or SASL exchanges not decoded)\n",
+                ds.mem_refused);
     if (ds.lines_truncated)
         fprintf(stderr,
                 "mailtap: %" PRIu64 " lines longer than --max-line cut (%" PRIu64

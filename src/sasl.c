@@ -811,6 +811,13 @@ static unsigned client_ntlm(struct mt_sasl *s)
         return 0;
     uint32_t flags = s->msg_len >= 64 ? le32(s->msg + 60) : s->ntlm_flags;
     int unicode = (flags & NTLM_UNICODE) != 0;
+    /* A second AUTHENTICATE message (never sent by a real client) starts
+     * over: nothing of the first may end up on the new hash line. */
+    s->cred.user.present = s->cred.domain.present = s->cred.host.present = 0;
+    s->cred.user.len = s->cred.domain.len = s->cred.host.len = 0;
+    s->cred.hash.present = 0;
+    s->cred.hash.len = 0;
+    s->cred.hash_format = NULL;
     ntlm_string(s, &s->cred.domain, 28, unicode);
     ntlm_string(s, &s->cred.user, 36, unicode);
     ntlm_string(s, &s->cred.host, 44, unicode);
@@ -866,6 +873,8 @@ struct mt_sasl *mt_sasl_new(void)
 }
 
 void mt_sasl_free(struct mt_sasl *s) { free(s); }
+
+size_t mt_sasl_footprint(void) { return sizeof(struct mt_sasl); }
 
 void mt_sasl_begin(struct mt_sasl *s, const uint8_t *mech, size_t n)
 {

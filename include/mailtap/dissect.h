@@ -15,6 +15,7 @@
 /* Bytes held while the protocol of a session on an unknown port is not yet
  * known (the first server line decides). */
 #define MT_DETECT_MAX 1024
+#define MT_DEFAULT_MAX_PARSE_MEM (64u << 20)
 
 struct mt_port_rule {
     uint16_t port;
@@ -24,6 +25,8 @@ struct mt_port_rule {
 
 struct mt_dissect_config {
     size_t max_line; /* longest line kept (--max-line) */
+    size_t max_mem;  /* partial lines, TLS hellos, SASL exchanges of all
+                      * sessions together (--max-parse-mem) */
     int data_only;   /* only sessions and their bytes: no output needs more
                       * (--export alone), so nothing is parsed */
     struct mt_port_rule ports[MT_MAX_PORT_RULES];
@@ -51,6 +54,8 @@ struct mt_dissect_stats {
     uint64_t bytes_dropped;   /* their bytes past the limit */
     uint64_t credentials;
     uint64_t tls_sessions;
+    uint64_t mem_refused;     /* buffers refused by --max-parse-mem */
+    size_t mem_peak;          /* most held at once */
 };
 void mt_dissector_get_stats(const struct mt_dissector *d, struct mt_dissect_stats *out);
 

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mailtap/budget.h"
+
 #define MT_DEFAULT_MAX_LINE 65536
 #define MT_LINE_TAIL 32
 
@@ -42,9 +44,12 @@ struct mt_lines {
     uint8_t tail[MT_LINE_TAIL];
     size_t tail_len;
     uint64_t dropped; /* bytes of over-long lines not kept */
+    struct mt_budget *budget; /* charged for buf; may be NULL */
 };
 
-void mt_lines_init(struct mt_lines *l, size_t max_line);
+/* budget (may be NULL) is charged for the partial-line buffer: a line that
+ * cannot get the memory is cut as if it were over-long. */
+void mt_lines_init(struct mt_lines *l, size_t max_line, struct mt_budget *budget);
 void mt_lines_free(struct mt_lines *l);
 
 void mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n, const struct mt_lines_ops *ops,

@@ -91,6 +91,11 @@ void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_r
 
 /* --- SASL exchanges --------------------------------------------------------- */
 
+/* A SASL observer for the session, charged to --max-parse-mem; NULL when it
+ * does not fit (the exchange is then not decoded). */
+struct mt_sasl *mt_sasl_acquire(struct mt_dsession *s);
+void mt_sasl_release(struct mt_dsession *s, struct mt_sasl *sasl);
+
 /* Feed the SASL observer one client response or server challenge (base64
  * without the protocol's framing). The first message of an exchange that is
  * not valid base64 is reported as a warning. */

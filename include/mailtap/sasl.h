@@ -51,6 +51,9 @@ struct mt_sasl; /* opaque; about 20 KiB, allocate per authentication */
 struct mt_sasl *mt_sasl_new(void);
 void mt_sasl_free(struct mt_sasl *s);
 
+/* Bytes one exchange holds (for memory budgets). */
+size_t mt_sasl_footprint(void);
+
 /* Starts an exchange for a mechanism name as the client wrote it (any case;
  * bounded to MT_SASL_MECH_MAX). Resets everything. */
 void mt_sasl_begin(struct mt_sasl *s, const uint8_t *mech, size_t n);

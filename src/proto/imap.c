@@ -245,7 +245,7 @@ static void client_line(struct imap *m, const struct mt_line *l)
     if (strcmp(m->cmd_name, "AUTHENTICATE") == 0) {
         size_t ms, mn = mt_next_token(p, n, &pos, &ms);
         size_t is, in = mt_next_token(p, n, &pos, &is);
-        if (mn == 0 || (!m->sasl && !(m->sasl = mt_sasl_new())))
+        if (mn == 0 || (!m->sasl && !(m->sasl = mt_sasl_acquire(m->s))))
             return;
         mt_sasl_begin(m->sasl, p + ms, mn);
         m->in_auth = 1;
@@ -388,7 +388,7 @@ static void imap_destroy(void *st)
 {
     struct imap *m = st;
     free(m->login);
-    mt_sasl_free(m->sasl);
+    mt_sasl_release(m->s, m->sasl);
     free(m);
 }
 

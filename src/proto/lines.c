@@ -3,14 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mt_lines_init(struct mt_lines *l, size_t max_line)
+void mt_lines_init(struct mt_lines *l, size_t max_line, struct mt_budget *budget)
 {
     memset(l, 0, sizeof *l);
     l->max = max_line ? max_line : MT_DEFAULT_MAX_LINE;
+    l->budget = budget;
 }
 
 void mt_lines_free(struct mt_lines *l)
 {
+    mt_budget_give(l->budget, l->cap);
     free(l->buf);
     l->buf = NULL;
     l->len = l->cap = 0;
@@ -47,10 +49,16 @@ static void keep(struct mt_lines *l, const uint8_t *p, size_t n)
                 cap *= 2;
             if (cap > l->max)
                 cap = l->max;
-            uint8_t *nb = realloc(l->buf, cap);
-            if (!nb) {
+            uint8_t *nb = NULL;
+            if (mt_budget_take(l->budget, cap - l->cap)) {
+                nb = realloc(l->buf, cap);
+                if (!nb)
+                    mt_budget_give(l->budget, cap - l->cap);
+            }
+            if (!nb) { /* no memory for it: the line is cut here */
                 l->dropped += n;
                 l->discarding = 1;
+                remember_tail(l, p, n);
                 return;
             }
             l->buf = nb;

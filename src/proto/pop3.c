@@ -233,7 +233,7 @@ static void client_line(struct pop3 *p, const struct mt_line *l)
             push(p, CMD_MULTI); /* lists the mechanisms */
             return;
         }
-        if (!p->sasl && !(p->sasl = mt_sasl_new())) {
+        if (!p->sasl && !(p->sasl = mt_sasl_acquire(p->s))) {
             mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, NULL, 0);
             push(p, CMD_OTHER);
             return;
@@ -309,7 +309,7 @@ static void pop3_destroy(void *st)
 {
     struct pop3 *p = st;
     free(p->pending);
-    mt_sasl_free(p->sasl);
+    mt_sasl_release(p->s, p->sasl);
     free(p);
 }
 

@@ -170,7 +170,7 @@ static void client_line(struct smtp *m, const struct mt_line *l)
         size_t ms, mn = mt_next_token(l->p, l->n, &pos, &ms);
         size_t is, in = mt_next_token(l->p, l->n, &pos, &is);
         unsigned ex = 0;
-        if (mn > 0 && (m->sasl || (m->sasl = mt_sasl_new()))) {
+        if (mn > 0 && (m->sasl || (m->sasl = mt_sasl_acquire(m->s)))) {
             mt_sasl_begin(m->sasl, l->p + ms, mn);
             if (in)
                 ex = mt_auth_client(m->s, m->sasl, l->p + is, in);
@@ -242,7 +242,7 @@ static void smtp_end(void *st) { finish_auth(st, MT_RESULT_UNKNOWN); }
 static void smtp_destroy(void *st)
 {
     struct smtp *m = st;
-    mt_sasl_free(m->sasl);
+    mt_sasl_release(m->s, m->sasl);
     free(m);
 }
 

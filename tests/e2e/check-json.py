@@ -22,21 +22,31 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import re
 import struct
 import sys
 
-KEYS = {
-    "session_start": {"type", "ts", "session", "proto", "client", "server", "implicit_tls"},
-    "message": {"type", "ts", "session", "seq", "dir", "kind", "label", "text", "secret",
-                "partial", "truncated"},
-    "credential": {"type", "ts", "session", "proto", "client", "server", "mech", "via", "user",
-                   "password", "hash", "result", "starttls_offered"},
-    "tls": {"type", "ts", "session", "version", "sni", "implicit"},
-    "gap": {"type", "ts", "session", "dir", "bytes"},
-    "session_end": {"type", "ts", "session", "proto", "reason", "client_bytes", "server_bytes",
-                    "messages", "credentials", "tls", "starttls"},
-    "warning": {"type", "ts", "session", "text"},
-}
+def documented_keys(path):
+    """The keys docs/json.md gives each event type: the common keys, and the
+    rows of the table under each '## type' heading. The checks below are
+    made against the documentation itself, so code and docs cannot drift."""
+    keys, section, common = {}, None, set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("## "):
+                section = line[3:].strip()
+                if section != "Common keys":
+                    keys[section] = set()
+            elif line.startswith("| `") and section:
+                cell = line.split("|")[1]
+                names = re.findall(r"`([a-z_]+)`", cell)
+                (common if section == "Common keys" else keys[section]).update(names)
+    return {t: k | common for t, k in keys.items() if k}
+
+
+KEYS = documented_keys(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "..", "docs", "json.md"))
 RESULTS = {"ok": "success", "fail": "failure"}
 problems = []
 

@@ -219,6 +219,30 @@ if [ -n "$first" ]; then
             bad "summary does not count the credential: $(cat "$TMP/err")"
         fi
     fi
+    # On a port mailtap does not know, the server's greeting tells the
+    # protocol: the same real session moved to another port says the same.
+    for moved in imap-login-ok:143:10143:imap pop3-user-pass-ok-ipv6:110:1110:pop3 \
+        smtp-auth-plain-ok:587:2587:smtp; do
+        IFS=: read -r mname mfrom mto mproto <<<"$moved"
+        [ -f captures/$mname.pcap ] || { bad "missing captures/$mname.pcap"; continue; }
+        $PY tests/tools/pcap-relink.py captures/$mname.pcap "$TMP/moved.pcap" --linktype en10mb \
+            --port "$mfrom:$mto" 2>/dev/null
+        "$MAILTAP" -q -r captures/$mname.pcap --json >"$TMP/orig.json" 2>/dev/null
+        "$MAILTAP" -q -r "$TMP/moved.pcap" --json >"$TMP/moved.json" 2>/dev/null
+        if grep -q "\"type\":\"session_start\".*\"proto\":\"$mproto\".*:$mto\"" "$TMP/moved.json" &&
+            res=$($PY tests/e2e/check-json.py same "$TMP/orig.json" "$TMP/moved.json"); then
+            ok
+        else
+            bad "$mname moved to port $mto: not recognised as $mproto by its greeting: $res"
+        fi
+    done
+    # --ports overrides the greeting.
+    $PY tests/tools/pcap-relink.py captures/imap-login-ok.pcap "$TMP/moved.pcap" --linktype en10mb \
+        --port 143:10143 2>/dev/null
+    "$MAILTAP" -q -r "$TMP/moved.pcap" --ports smtp:10143 --json >"$TMP/moved.json" 2>/dev/null
+    if grep -q '"type":"session_start".*"proto":"smtp"' "$TMP/moved.json"; then ok; else
+        bad "--ports smtp:10143 did not override the IMAP greeting"
+    fi
     "$MAILTAP" -r "$first" -c 3 >/dev/null 2>"$TMP/err"
     if grep -q '^mailtap: 3 packets' "$TMP/err"; then ok; else bad "-c 3: $(head -1 "$TMP/err")"; fi
 

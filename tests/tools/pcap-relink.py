@@ -4,7 +4,7 @@
 Usage:
     pcap-relink.py IN.pcap OUT.pcap --linktype TYPE [--vlan ID[,ID...]]
                    [--big-endian] [--nsec | --usec] [--ipv4-options]
-                   [--ipv6-ext] [--only 4|6]
+                   [--ipv6-ext] [--only 4|6] [--port OLD:NEW]
 
 TYPE: en10mb, sll, sll2, null (little-endian family), null-be, loop,
 raw (DLT 12), raw101 (LINKTYPE_RAW 101), ipv4 (228), ipv6 (229).
@@ -19,6 +19,9 @@ raw (DLT 12), raw101 (LINKTYPE_RAW 101), ipv4 (228), ipv6 (229).
   --ipv6-ext        insert a hop-by-hop and a destination-options header
                     (PadN) before the upper-layer header of every IPv6 packet
   --only 4|6        keep only IPv4 or only IPv6 packets
+  --port OLD:NEW    TCP port OLD becomes NEW in both directions (the TCP
+                    checksum is updated as RFC 1624 says), e.g. to move a
+                    real session to a port mailtap does not know
 
 Packets that are not IPv4/IPv6 are dropped (and counted); so are IPv6
 packets for ipv4 and IPv4 packets for ipv6.  The TCP/UDP checksums stay
@@ -97,6 +100,34 @@ def add_ipv6_ext(ip):
     return bytes(h) + hbh + dst + ip[40:]
 
 
+def csum_update(hc, old, new):
+    """RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m')."""
+    s = (~hc & 0xFFFF) + (~old & 0xFFFF) + new
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def remap_port(ver, ip, old, new):
+    if ver == 4:
+        if ip[9] != 6:
+            return ip
+        t = (ip[0] & 15) * 4
+    else:
+        if ip[6] != 6:
+            return ip
+        t = 40
+    if len(ip) < t + 18:
+        return ip
+    b = bytearray(ip)
+    for off in (t, t + 2):
+        if struct.unpack_from("!H", b, off)[0] == old:
+            struct.pack_into("!H", b, off, new)
+            hc = struct.unpack_from("!H", b, t + 16)[0]
+            struct.pack_into("!H", b, t + 16, csum_update(hc, old, new))
+    return bytes(b)
+
+
 def encap(name, ver, ip, vlans):
     et = b"\x08\x00" if ver == 4 else b"\x86\xdd"
     if name == "en10mb":
@@ -131,7 +162,11 @@ def main():
     ap.add_argument("--ipv4-options", action="store_true")
     ap.add_argument("--ipv6-ext", action="store_true")
     ap.add_argument("--only", type=int, choices=(4, 6))
+    ap.add_argument("--port", default="")
     a = ap.parse_args()
+    port_map = tuple(int(x) for x in a.port.split(":")) if a.port else None
+    if port_map and (len(port_map) != 2 or not all(0 < x < 65536 for x in port_map)):
+        ap.error("--port takes OLD:NEW")
     vlans = [int(x) for x in a.vlan.split(",") if x]
     if vlans and a.linktype != "en10mb":
         ap.error("--vlan needs --linktype en10mb")
@@ -164,6 +199,8 @@ def main():
             if ver not in (4, 6) or (only and ver != only):
                 dropped += 1
                 continue
+            if port_map:
+                ip = remap_port(ver, ip, *port_map)
             if ver == 4 and a.ipv4_options:
                 ip = add_ipv4_options(ip)
             if ver == 6 and a.ipv6_ext:

@@ -761,8 +761,8 @@ static void test_xoauth2(void)
     struct mt_sasl *s = start("XOAUTH2");
     const struct mt_sasl_cred *c = mt_sasl_cred(s);
     /* developers.google.com/gmail/imap/xoauth2-protocol, encoded as there. */
-    CU_ASSERT_EQUAL(cli64(s, "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNr"
-                             "QmhkSFJoZG1semRHRXVZMjl0Q2cBAQ=="),
+    CU_ASSERT_EQUAL(cli64(s, "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRx"
+                             "bVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ=="),
                     MT_SASL_EXPOSES_USER | MT_SASL_EXPOSES_SECRET);
     CU_ASSERT(IS(c->user, "someuser@example.com"));
     CU_ASSERT(IS(c->password, GOOGLE_TOKEN));
@@ -806,8 +806,9 @@ static void test_oauthbearer_rfc7628(void)
     struct mt_sasl *s = start("OAUTHBEARER");
     const struct mt_sasl_cred *c = mt_sasl_cred(s);
     /* Section 4.1, the IMAP initial response. */
-    CU_ASSERT_EQUAL(cli64(s, "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9MTQzAWF1dGg9QmVh"
-                             "cmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJoZG1semRHRXVZMjl0Q2c9PQEB"),
+    CU_ASSERT_EQUAL(cli64(s, "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9"
+                             "MTQzAWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJoZG1semRHRXVZ"
+                             "Mjl0Q2c9PQEB"),
                     MT_SASL_EXPOSES_USER | MT_SASL_EXPOSES_SECRET);
     CU_ASSERT(IS(c->user, "user@example.com"));
     CU_ASSERT(IS(c->password, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg=="));
@@ -1172,6 +1173,29 @@ static void test_ntlm_utf16(void)
             CU_ASSERT_EQUAL(c->hash.present, i == 0);
         }
     }
+    mt_sasl_free(s);
+}
+
+/* A second AUTHENTICATE message whose user buffer is bad: nothing of the
+ * first message may be kept, or its user would go on the new hash line. */
+static void test_ntlm_second_message_starts_over(void)
+{
+    struct mt_sasl *s = start("NTLM");
+    const struct mt_sasl_cred *c = mt_sasl_cred(s);
+    uint8_t m[512];
+    srv(s, m, ntlm2(m, 0x00000202, "\x01\x02\x03\x04\x05\x06\x07\x08"));
+    size_t n = ntlm3(m, 64, 0x00000202, B(lm24), B(nt24), B("D"), B("first"), B("h"));
+    cli(s, m, n);
+    CU_ASSERT(IS(c->user, "first"));
+    CU_ASSERT(c->hash.present);
+    n = ntlm3(m, 64, 0x00000202, B(lm24), B(nt24), B("E"), B("second"), NONE);
+    put32(m + 36 + 4, 0xffffff00); /* the user buffer points outside */
+    cli(s, m, n);
+    CU_ASSERT(!c->user.present);
+    CU_ASSERT(!c->host.present);
+    CU_ASSERT(IS(c->domain, "E"));
+    CU_ASSERT(!c->hash.present || strstr((const char *)c->hash.p, "first") == NULL);
+    CU_ASSERT_PTR_NULL(c->hash.present ? NULL : c->hash_format);
     mt_sasl_free(s);
 }
 
@@ -1627,6 +1651,15 @@ static int sane(const struct mt_sasl *s, unsigned flags)
     return 1;
 }
 
+/* Puts a few bytes that mean something to some parser at random places. */
+static size_t poke(uint8_t *m, size_t n)
+{
+    static const uint8_t special[] = {0, 1, ',', '=', '"', '\\', ' ', '$', ':', 0xd8, 0xdc, 0xff};
+    for (int k = 1 + next() % 4; k > 0 && n > 0; k--)
+        m[next() % n] = special[next() % sizeof special];
+    return n;
+}
+
 static size_t mutate(uint8_t *m, size_t cap, const uint8_t *seed, size_t n)
 {
     static const uint32_t extremes[] = {0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0xffffffff};
@@ -1651,20 +1684,24 @@ static size_t mutate(uint8_t *m, size_t cap, const uint8_t *seed, size_t n)
                 put16(m + at, v);
         }
         return n;
-    case 3: /* grow past the internal buffers */
+    case 3: /* grow past the fields' and the internal buffers */
         if (next() % 8 == 0) {
             size_t want = 8000 + next() % 4000;
             for (size_t i = n; i < want && i < cap; i++)
                 m[i] = (uint8_t)(seed[i % n] ^ (next() % 16 == 0 ? next() : 0));
             return want < cap ? want : cap;
         }
-        /* fall through */
-    case 4: /* structural bytes */
-        for (int k = 1 + next() % 4; k > 0 && n > 0; k--) {
-            static const uint8_t special[] = {0, 1, ',', '=', '"', '\\', ' ', '$', ':', 0xd8, 0xdc, 0xff};
-            m[next() % n] = special[next() % sizeof special];
+        if (next() % 4 == 0) { /* a run of one byte inside a field */
+            size_t at = next() % (n + 1), run = 400 + next() % 9000;
+            if (run > cap - n)
+                run = cap - n;
+            memmove(m + at + run, m + at, n - at);
+            memset(m + at, at < n ? m[at + run] : 'x', run);
+            return n + run;
         }
-        return n;
+        return poke(m, n);
+    case 4:
+        return poke(m, n);
     default: /* flip a few bits */
         for (int k = 1 + next() % 4; k > 0 && n > 0; k--)
             m[next() % n] ^= (uint8_t)(1u << next() % 8);
@@ -1742,14 +1779,17 @@ static void test_fuzz(void)
         {"CRAM-MD5", S("<1896.697170952@postoffice.reston.mci.net>"),
          S("tim b913a602c7eda7a495b4e6e7334d3890")},
         {"DIGEST-MD5", S(RFC2831_CHALLENGE), S(digest_c)},
-        {"XOAUTH2", S("{\"status\":\"401\"}"), S("user=someuser@example.com\x01" "auth=Bearer " GOOGLE_TOKEN "\x01\x01")},
+        {"XOAUTH2", S("{\"status\":\"401\"}"),
+         S("user=someuser@example.com\x01" "auth=Bearer " GOOGLE_TOKEN "\x01\x01")},
         {"OAUTHBEARER", S("{\"status\":\"invalid_token\"}"),
-         S("n,a=us=2Cer@example.com,\x01host=server.example.com\x01port=143\x01" "auth=Bearer vF9dft4q\x01\x01")},
+         S("n,a=us=2Cer@example.com,\x01host=server.example.com\x01port=143\x01"
+           "auth=Bearer vF9dft4q\x01\x01")},
         {"NTLM", v1c, sizeof v1_challenge / 2, v1a, sizeof v1_authenticate / 2},
         {"NTLM", v2c, sizeof v2_challenge / 2, v2a, sizeof v2_authenticate / 2},
         {"EXTERNAL", NULL, 0, S("admin")},
         {"ANONYMOUS", NULL, 0, S("sirhc")},
-        {"SCRAM-SHA-256", S("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"),
+        {"SCRAM-SHA-256",
+         S("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"),
          S("n,a=x=3D,n=user,r=rOprNGfwEbeRWgbNEkqO")},
         {"GSSAPI", S("challenge"), S("response")},
     };
@@ -1793,6 +1833,7 @@ int register_sasl_suite(void)
            !CU_add_test(s, "NTLM: short AUTHENTICATE header", test_ntlm_short_header) ||
            !CU_add_test(s, "NTLM: UTF-16 conversion and bounds", test_ntlm_utf16) ||
            !CU_add_test(s, "NTLM: hostile security buffers", test_ntlm_hostile_buffers) ||
+           !CU_add_test(s, "NTLM: a second message starts over", test_ntlm_second_message_starts_over) ||
            !CU_add_test(s, "EXTERNAL", test_external) || !CU_add_test(s, "ANONYMOUS", test_anonymous) ||
            !CU_add_test(s, "SCRAM: RFC 7677 example", test_scram_rfc7677) ||
            !CU_add_test(s, "unknown and odd mechanism names", test_unknown_mechanism) ||
