@@ -24,6 +24,8 @@ PCAP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
 PCAP_LIBS := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
 CUNIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
+CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+CURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wformat=2 -Wformat-security -Wvla -Wpointer-arith -Wundef
@@ -42,10 +44,10 @@ else
   BIN := mailtap
 endif
 
-CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(HARDEN) -Iinclude $(PCAP_CFLAGS) $(CFLAGS)
+CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(HARDEN) -Iinclude $(PCAP_CFLAGS) $(CURSES_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(LDSAN) $(HARDEN_LD) $(LDFLAGS)
 
-LIB_SRCS := $(wildcard src/*.c src/util/*.c src/out/*.c src/proto/*.c)
+LIB_SRCS := $(wildcard src/*.c src/util/*.c src/out/*.c src/proto/*.c src/tui/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
@@ -61,7 +63,7 @@ all: $(BIN)
 
 $(BIN): $(LIB_OBJS) $(MAIN_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS)
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -75,7 +77,7 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(UNIT_BIN): $(LIB_OBJS) $(TEST_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CUNIT_LIBS)
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS) $(CUNIT_LIBS)
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
@@ -86,16 +88,27 @@ e2e: $(BIN)
 check-normal: $(BIN) $(UNIT_BIN)
 	$(UNIT_BIN)
 	MAILTAP=$(abspath $(BIN)) tests/e2e/run.sh
+	MAILTAP=$(abspath $(BIN)) tests/e2e/tui.sh
+	MAILTAP=$(abspath $(BIN)) tests/e2e/live.sh
 
 check-sanitize:
 	$(MAKE) --no-print-directory BUILD=build/sanitize SAN=1 check-normal
 
 check: check-normal check-sanitize
 
+# Several real sessions merged by time: logins in the clear over POP3, IMAP
+# and SMTP, a failed one, challenge-response, STARTTLS and implicit TLS, a
+# message body quoting login commands. On a terminal mailtap opens its
+# interactive view; elsewhere it prints the follow text.
+DEMO_CAPTURES := imap-login-ok pop3-user-pass-ok smtp-auth-plain-ok imap-login-fail \
+                 imap-authenticate-cram-md5 pop3-apop-ok smtp-auth-login-starttls-ignored \
+                 imap-fetch-decoy-body pop3-stls imaps-993 smtp-auth-ntlm
 demo:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory all
-	./mailtap -r captures/imap-login-ok.pcap --follow
+	@mkdir -p $(BUILD)
+	@python3 scripts/merge-pcaps.py $(BUILD)/demo.pcap $(DEMO_CAPTURES:%=captures/%.pcap)
+	./mailtap -r $(BUILD)/demo.pcap
 
 bench: $(BIN)
 	scripts/bench.sh
@@ -108,7 +121,7 @@ captures:
 fuzz:
 	@mkdir -p build/fuzz/corpus
 	clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PCAP_CFLAGS) \
-	  -o build/fuzz/fuzz_pipeline tests/fuzz/fuzz_pipeline.c $(LIB_SRCS) $(PCAP_LIBS)
+	  -o build/fuzz/fuzz_pipeline tests/fuzz/fuzz_pipeline.c $(LIB_SRCS) $(PCAP_LIBS) $(CURSES_LIBS)
 	python3 tests/fuzz/seed-corpus.py build/fuzz/corpus captures/*.pcap
 	build/fuzz/fuzz_pipeline -max_total_time=$(FUZZ_SECS) -max_len=8192 build/fuzz/corpus
 

@@ -61,4 +61,48 @@ done
 rm -rf "$DIR/export"
 "$MAILTAP" -r "$DIR/big-lossy.pcap" --export "$DIR/export" 2>&1 >/dev/null | sed 's/^/  /'
 rm -rf "$DIR/export"
+
+# The terminal interface on the large capture, in a real terminal (tmux):
+# how long until the session list shows, until every packet is read, and
+# the peak memory of the process (its transcripts go to a spool file).
+if command -v tmux >/dev/null; then
+    cap=$DIR/big.pcap
+    total=$("$MAILTAP" -r "$cap" --creds 2>&1 >/dev/null | sed -n 's/^mailtap: \([0-9]*\) packets.*/\1/p')
+    sock=$(mktemp -u)
+    tm="tmux -S $sock"
+    start=$(date +%s.%N)
+    $tm -f /dev/null new-session -d -x 120 -y 40 \
+        "exec env LANG=C.UTF-8 TERM=xterm-256color $(readlink -f "$MAILTAP") -q -r $(readlink -f "$cap") --tui"
+    pid=$($tm list-panes -F '#{pane_pid}')
+    shown="" done=""
+    for _ in $(seq 600); do
+        screen=$($tm capture-pane -p)
+        if [ -z "$shown" ] && echo "$screen" | grep -qE '^ +1 .* -> '; then
+            shown=$(python3 -c "print(f'{$(date +%s.%N) - $start:.2f}')")
+        fi
+        if echo "$screen" | grep -q " $total packets "; then
+            done=$(python3 -c "print(f'{$(date +%s.%N) - $start:.2f}')")
+            break
+        fi
+        sleep 0.05
+    done
+    rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' /proc/"$pid"/status 2>/dev/null)
+    $tm send-keys q
+    sleep 0.5
+    $tm kill-server 2>/dev/null || true
+    printf '%-34s %10s %10s %12s %14s\n' "big.pcap --tui: list shown" "$(($(stat -c %s "$cap") / 1000000))" \
+        "${shown:-never}" "" "$rss"
+    printf '%-34s %10s %10s %12s %14s\n' "big.pcap --tui: all read" "" "${done:-never}" "" "$rss"
+    if [ -z "$shown" ] || python3 -c "import sys; sys.exit(0 if $shown <= 2 else 1)"; then :; else
+        echo "bench: the session list took ${shown} s to show (target 2 s)" >&2
+        fail=1
+    fi
+    if [ -n "$rss" ] && ! python3 -c "import sys; sys.exit(0 if $rss <= $MAX_RSS else 1)"; then
+        echo "bench: --tui peak RSS ${rss} MiB is over ${MAX_RSS} MiB" >&2
+        fail=1
+    fi
+else
+    echo "bench: tmux not installed: --tui not measured" >&2
+    fail=1
+fi
 exit $fail

@@ -7,6 +7,9 @@ set -euo pipefail
 pkgs=(gcc make pkg-config libpcap-dev libncurses-dev)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcunit1-dev tcpflow python3 bsdutils tmux)
+    # tests/e2e/live.sh: a real Dovecot in a network namespace (iproute2),
+    # setcap/getcap (libcap2-bin), setpriv (util-linux).
+    pkgs+=(dovecot-imapd iproute2 libcap2-bin util-linux)
 fi
 
 missing=()
@@ -28,5 +31,18 @@ if [ "$(id -u)" != 0 ]; then
     fi
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages with a service (dovecot) must not start it: the tests run their
+# own instance. policy-rc.d is made only if absent, and removed after.
+made_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    made_policy=1
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ $made_policy = 1 ]; then
+    $SUDO rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+fi

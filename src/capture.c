@@ -1,18 +1,33 @@
 #include "mailtap/capture.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/xattr.h>
+#endif
 
 struct mt_capture {
     pcap_t *p;
     const char *name; /* file or interface, for messages */
     int live;
     volatile sig_atomic_t stop;
+    uint64_t seen;
+    /* --replay: a frame read ahead of its time waits here. */
+    double speed;          /* 0: as fast as possible */
+    mt_time_us first_ts;   /* capture time of the first frame */
+    mt_time_us started;    /* monotonic time the replay started */
+    int have_first;
+    uint8_t *held;
+    size_t held_cap, held_caplen, held_wirelen;
+    mt_time_us held_ts;
+    int holding;
 };
 
 static const char *display_name(const char *file) { return strcmp(file, "-") == 0 ? "standard input" : file; }
@@ -95,6 +110,39 @@ static struct mt_capture *open_file(const char *file, char *err, size_t errlen)
     return c;
 }
 
+/* A packet socket needs CAP_NET_RAW (root has it). Says which of the three
+ * usual causes it is, and the command that fixes it, with this binary's
+ * real path so that it can be pasted. */
+static void explain_perm_denied(const char *iface, char *err, size_t errlen)
+{
+    char exe[PATH_MAX] = "mailtap";
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? (size_t)n : strlen(exe)] = '\0';
+    if (geteuid() == 0) {
+        snprintf(err, errlen,
+                 "%s: permission denied: running as root but without the CAP_NET_RAW capability "
+                 "(a container or user namespace that withholds it); give the container "
+                 "CAP_NET_RAW and CAP_NET_ADMIN",
+                 iface);
+        return;
+    }
+#ifdef __linux__
+    if (getxattr(exe, "security.capability", NULL, 0) > 0) {
+        snprintf(err, errlen,
+                 "%s: permission denied: %s has file capabilities but they are not in effect "
+                 "(its file system is mounted nosuid, or no_new_privs is set); run it as root "
+                 "(sudo) or from a file system that honours them",
+                 iface, exe);
+        return;
+    }
+#endif
+    snprintf(err, errlen,
+             "%s: permission denied: capturing needs the CAP_NET_RAW capability, which user "
+             "%u does not have; run mailtap as root (sudo), or give the binary the capability "
+             "once: sudo setcap cap_net_raw,cap_net_admin=eip %s",
+             iface, (unsigned)geteuid(), exe);
+}
+
 static void explain_activate(const char *iface, int rc, pcap_t *p, char *err, size_t errlen)
 {
     const char *detail = pcap_geterr(p);
@@ -103,10 +151,7 @@ static void explain_activate(const char *iface, int rc, pcap_t *p, char *err, si
         snprintf(err, errlen, "%s: no such interface (mailtap -D lists them)", iface);
         break;
     case PCAP_ERROR_PERM_DENIED:
-        snprintf(err, errlen,
-                 "%s: permission denied: capturing needs root or the CAP_NET_RAW capability "
-                 "(setcap cap_net_raw,cap_net_admin=eip mailtap)",
-                 iface);
+        explain_perm_denied(iface, err, errlen);
         break;
     case PCAP_ERROR_PROMISC_PERM_DENIED:
         snprintf(err, errlen, "%s: no permission for promiscuous mode (try -p)", iface);
@@ -182,6 +227,7 @@ void mt_capture_close(struct mt_capture *c)
     if (!c)
         return;
     pcap_close(c->p);
+    free(c->held);
     free(c);
 }
 
@@ -238,6 +284,120 @@ enum mt_run_result mt_capture_run(struct mt_capture *c, uint64_t max_packets, mt
         }
     }
     return MT_RUN_END;
+}
+
+static mt_time_us mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (mt_time_us)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int mt_capture_fd(struct mt_capture *c)
+{
+    if (!c->live)
+        return -1;
+    return pcap_get_selectable_fd(c->p);
+}
+
+int mt_capture_set_nonblock(struct mt_capture *c, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    if (c->live && pcap_setnonblock(c->p, 1, ebuf) != 0) {
+        snprintf(err, errlen, "%s: %s", c->name, ebuf);
+        return -1;
+    }
+    return 0;
+}
+
+void mt_capture_set_replay(struct mt_capture *c, double speed) { c->speed = speed > 0 ? speed : 0; }
+
+/* How long a frame of capture time ts must still wait (replay), in us. */
+static mt_time_us replay_wait(struct mt_capture *c, mt_time_us ts)
+{
+    if (c->speed <= 0)
+        return 0;
+    mt_time_us now = mono_now();
+    if (!c->have_first) {
+        c->have_first = 1;
+        c->first_ts = ts;
+        c->started = now;
+        return 0;
+    }
+    mt_time_us due = c->started + (mt_time_us)((double)(ts - c->first_ts) / c->speed);
+    return due > now ? due - now : 0;
+}
+
+static void hold(struct mt_capture *c, mt_time_us ts, const uint8_t *d, size_t caplen, size_t wirelen)
+{
+    if (caplen > c->held_cap) {
+        uint8_t *n = realloc(c->held, caplen);
+        if (!n) { /* cannot keep it for later: deliver it now */
+            c->holding = 0;
+            return;
+        }
+        c->held = n;
+        c->held_cap = caplen;
+    }
+    memcpy(c->held, d, caplen);
+    c->held_caplen = caplen;
+    c->held_wirelen = wirelen;
+    c->held_ts = ts;
+    c->holding = 1;
+}
+
+enum mt_step_result mt_capture_step(struct mt_capture *c, unsigned max, mt_frame_fn fn, void *ctx,
+                                    mt_time_us *wait_us, char *msg, size_t msglen)
+{
+    *wait_us = 0;
+    for (unsigned n = 0; n < max; n++) {
+        if (c->stop)
+            return MT_STEP_END;
+        if (c->holding) {
+            mt_time_us w = replay_wait(c, c->held_ts);
+            if (w > 0) {
+                *wait_us = w;
+                return MT_STEP_WAIT;
+            }
+            c->holding = 0;
+            c->seen++;
+            if (fn(ctx, c->held_ts, c->held, c->held_caplen, c->held_wirelen))
+                return MT_STEP_END;
+            continue;
+        }
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int rc = pcap_next_ex(c->p, &h, &data);
+        if (rc == 1) {
+            mt_time_us ts = (mt_time_us)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+            mt_time_us w = replay_wait(c, ts);
+            if (w > 0) {
+                hold(c, ts, data, h->caplen, h->len);
+                if (c->holding) {
+                    *wait_us = w;
+                    return MT_STEP_WAIT;
+                }
+            }
+            c->seen++;
+            if (fn(ctx, ts, data, h->caplen, h->len))
+                return MT_STEP_END;
+        } else if (rc == 0) {
+            return MT_STEP_IDLE; /* live: nothing ready now */
+        } else if (rc == PCAP_ERROR_BREAK) {
+            return MT_STEP_END;
+        } else {
+            const char *e = pcap_geterr(c->p);
+            if (!c->live && strstr(e, "truncated")) {
+                snprintf(msg, msglen,
+                         "%s: file is cut short after %llu packets (%s); processed what came before",
+                         c->name, (unsigned long long)c->seen, e);
+                return MT_STEP_TRUNCATED;
+            }
+            snprintf(msg, msglen, "%s: %s", c->name, e);
+            return MT_STEP_ERROR;
+        }
+    }
+    return MT_STEP_MORE;
 }
 
 uint64_t mt_capture_drops(struct mt_capture *c)

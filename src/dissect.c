@@ -167,6 +167,7 @@ static uint64_t emit_msg(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kin
         if (spans[i].off >= n || spans[i].len == 0)
             continue;
         m.spans[m.nspans].off = spans[i].off;
+        m.spans[m.nspans].secret = spans[i].secret;
         m.spans[m.nspans].len = spans[i].len > n - spans[i].off ? n - spans[i].off : spans[i].len;
         m.nspans++;
     }

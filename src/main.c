@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mailtap/capture.h"
@@ -17,9 +18,16 @@
 #include "mailtap/event.h"
 #include "mailtap/flow.h"
 #include "mailtap/output.h"
+#include "mailtap/privs.h"
+#include "mailtap/tui.h"
 
 #define MAILTAP_VERSION "0.1.0"
 #define DEFAULT_MAX_OPEN_FILES 64
+/* The terminal interface keeps this many sessions and credentials listed,
+ * and this much transcript on disk. */
+#define DEFAULT_TUI_MAX_SESSIONS 200000
+#define DEFAULT_TUI_MAX_CREDS 100000
+#define DEFAULT_TUI_SPOOL_MAX (4ull << 30)
 
 static const char usage_line[] =
     "usage: mailtap (-r FILE | -i IFACE | -D) [-p] [-s SNAPLEN] [-c COUNT] [-q]\n"
@@ -36,12 +44,17 @@ static const char help_text[] =
     "  -i IFACE             capture live from an interface\n"
     "  -D                   list interfaces and exit\n"
     "  -p                   do not put the interface in promiscuous mode\n"
+    "  -Z USER              as root, run as USER once the capture is open (default\n"
+    "                       nobody for -i; -Z root stays root); files are then\n"
+    "                       created as USER\n"
     "  -s SNAPLEN           bytes to capture per packet (default 262144)\n"
     "  -c COUNT             stop after COUNT packets\n"
+    "  --replay[=SPEED]     play a file at its recorded pace (SPEED times faster)\n"
     "  filter expression    a BPF filter, as tcpdump takes it (e.g. tcp port 143)\n"
     "\n"
     "Output:\n"
-    "  --follow             each session as a conversation (the default)\n"
+    "  --tui                the interactive terminal view (the default on a terminal)\n"
+    "  --follow             each session as a conversation (the default otherwise)\n"
     "  --creds              a table of the credentials found, and nothing else\n"
     "  --json               JSON Lines: one object per event (docs/json.md)\n"
     "  --export DIR         each direction's bytes into a file in DIR (tcpflow naming)\n"
@@ -59,6 +72,9 @@ static const char help_text[] =
     "  --max-open-files N   files --export keeps open at once (default 64)\n"
     "  --checksum=MODE      TCP checksums: off (default), count, verify (drop bad)\n"
     "  --max-line BYTES     longest protocol line kept whole (default 64k)\n"
+    "  --tui-sessions N     sessions the interface lists (default 200000)\n"
+    "  --tui-creds N        credentials the interface lists (default 100000)\n"
+    "  --spool-max BYTES    transcript file of the interface, in $TMPDIR (default 4G)\n"
     "  --max-parse-mem BYTES memory for partial lines, TLS hellos and SASL exchanges\n"
     "                       of all sessions together (default 64M)\n"
     "\n"
@@ -79,7 +95,11 @@ struct options {
     int list_interfaces;
     uint64_t count;
     int quiet;
-    enum { MODE_NONE, MODE_FOLLOW, MODE_CREDS, MODE_JSON } mode;
+    const char *run_as; /* -Z USER */
+    enum { MODE_NONE, MODE_FOLLOW, MODE_CREDS, MODE_JSON, MODE_TUI } mode;
+    double replay; /* --replay speed; 0 off */
+    size_t tui_sessions, tui_creds;
+    uint64_t spool_max;
     int mask;
     const char *export_dir;
     struct mt_dissect_config dissect;
@@ -186,12 +206,17 @@ enum {
     OPT_MASK,
     OPT_PORTS,
     OPT_MAX_LINE,
-    OPT_MAX_PARSE_MEM
+    OPT_MAX_PARSE_MEM,
+    OPT_TUI,
+    OPT_REPLAY,
+    OPT_TUI_SESSIONS,
+    OPT_TUI_CREDS,
+    OPT_SPOOL_MAX
 };
 
 static void set_mode(struct options *o, int mode, const char *name)
 {
-    static const char *const names[] = {"", "--follow", "--creds", "--json"};
+    static const char *const names[] = {"", "--follow", "--creds", "--json", "--tui"};
     if (o->mode != MODE_NONE && o->mode != (unsigned)mode)
         usage_error("%s and %s cannot be used together", names[o->mode], name);
     o->mode = mode;
@@ -216,6 +241,12 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"ports", required_argument, NULL, OPT_PORTS},
         {"max-line", required_argument, NULL, OPT_MAX_LINE},
         {"max-parse-mem", required_argument, NULL, OPT_MAX_PARSE_MEM},
+        {"tui", no_argument, NULL, OPT_TUI},
+        {"replay", optional_argument, NULL, OPT_REPLAY},
+        {"tui-sessions", required_argument, NULL, OPT_TUI_SESSIONS},
+        {"tui-creds", required_argument, NULL, OPT_TUI_CREDS},
+        {"spool-max", required_argument, NULL, OPT_SPOOL_MAX},
+        {"relinquish-privileges", required_argument, NULL, 'Z'}, /* tcpdump's name */
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -230,11 +261,14 @@ static void parse_options(int argc, char **argv, struct options *o)
     o->flow.max_dir_held = MT_DEFAULT_MAX_DIR_HELD;
     o->flow.idle_timeout_s = MT_DEFAULT_IDLE_TIMEOUT_S;
     mt_dissect_default_config(&o->dissect);
+    o->tui_sessions = DEFAULT_TUI_MAX_SESSIONS;
+    o->tui_creds = DEFAULT_TUI_MAX_CREDS;
+    o->spool_max = DEFAULT_TUI_SPOOL_MAX;
 
     opterr = 0;
     int c;
     /* "+": options end at the first operand, which starts the filter. */
-    while ((c = getopt_long(argc, argv, "+r:i:Dps:c:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:Dps:c:qhVZ:", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': o->cap.file = optarg; break;
         case 'i': o->cap.iface = optarg; break;
@@ -243,6 +277,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 's': o->cap.snaplen = (int)parse_count(optarg, "-s", 1, MT_DEFAULT_SNAPLEN); break;
         case 'c': o->count = parse_count(optarg, "-c", 1, UINT64_MAX); break;
         case 'q': o->quiet = 1; break;
+        case 'Z': o->run_as = optarg; break;
         case 'h':
             fputs(usage_line, stdout);
             fputs(help_text, stdout);
@@ -253,6 +288,19 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_FOLLOW: set_mode(o, MODE_FOLLOW, "--follow"); break;
         case OPT_CREDS: set_mode(o, MODE_CREDS, "--creds"); break;
         case OPT_JSON: set_mode(o, MODE_JSON, "--json"); break;
+        case OPT_TUI: set_mode(o, MODE_TUI, "--tui"); break;
+        case OPT_TUI_SESSIONS:
+            o->tui_sessions = parse_count(optarg, "--tui-sessions", 1, 1u << 26);
+            break;
+        case OPT_TUI_CREDS: o->tui_creds = parse_count(optarg, "--tui-creds", 1, 1u << 26); break;
+        case OPT_SPOOL_MAX: o->spool_max = parse_bytes(optarg, "--spool-max"); break;
+        case OPT_REPLAY: {
+            char *end = NULL;
+            o->replay = optarg ? strtod(optarg, &end) : 1.0;
+            if ((optarg && (*end || end == optarg)) || !(o->replay >= 0.01 && o->replay <= 1e6))
+                usage_error("--replay takes a speed from 0.01 to 1000000, not '%s'", optarg);
+            break;
+        }
         case OPT_MASK: o->mask = 1; break;
         case OPT_PORTS: {
             char perr[256];
@@ -316,8 +364,11 @@ static void parse_options(int argc, char **argv, struct options *o)
         o->filter = join_args(argc - optind, argv + optind);
         o->cap.filter = o->filter;
     }
+    if (o->replay > 0 && !o->cap.file)
+        usage_error("%s", "--replay plays a file (-r)");
+    /* On a terminal the interactive view, elsewhere the follow text. */
     if (o->mode == MODE_NONE && !o->export_dir)
-        o->mode = MODE_FOLLOW;
+        o->mode = isatty(STDOUT_FILENO) ? MODE_TUI : MODE_FOLLOW;
     o->dissect.data_only = o->mode == MODE_NONE;
     /* A session picked up mid-stream: its client is the side talking to
      * one of the mail ports, the defaults and those of --ports. */
@@ -366,6 +417,72 @@ static void on_idle(void *ctx, mt_time_us now)
 {
     struct pipeline *pl = ctx;
     mt_flow_tick(pl->flows, now);
+}
+
+/* Step-wise reading, for the terminal interface and --replay. */
+struct pump {
+    struct mt_capture *cap;
+    struct pipeline *pl;
+    uint64_t count; /* -c, 0 none */
+    int finished;
+    int status;     /* enum mt_step_result once finished */
+    char msg[1024];
+};
+
+static mt_time_us wall_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (mt_time_us)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int pump_step(void *ctx, unsigned max, int64_t *wait_us)
+{
+    struct pump *pu = ctx;
+    *wait_us = 0;
+    if (pu->finished)
+        return pu->status;
+    if (pu->count && max > pu->count - pu->pl->packets)
+        max = (unsigned)(pu->count - pu->pl->packets);
+    mt_time_us w = 0;
+    int rc = max ? mt_capture_step(pu->cap, max, on_frame, pu->pl, &w, pu->msg, sizeof pu->msg)
+                 : MT_STEP_END;
+    if (rc == MT_STEP_MORE && pu->count && pu->pl->packets >= pu->count)
+        rc = MT_STEP_END;
+    *wait_us = w;
+    if (rc == MT_STEP_IDLE)
+        mt_flow_tick(pu->pl->flows, wall_clock());
+    if (rc == MT_STEP_END || rc == MT_STEP_TRUNCATED || rc == MT_STEP_ERROR) {
+        mt_flow_finish(pu->pl->flows); /* sessions still open end with the source */
+        pu->finished = 1;
+        pu->status = rc;
+    }
+    return rc;
+}
+
+static void pump_counts(void *ctx, uint64_t *packets, uint64_t *drops)
+{
+    struct pump *pu = ctx;
+    *packets = pu->pl->packets;
+    *drops = mt_capture_drops(pu->cap);
+}
+
+/* --replay without the interface: read, and sleep until frames are due. */
+static int replay_loop(struct pump *pu)
+{
+    for (;;) {
+        int64_t wait_us = 0;
+        int rc = pump_step(pu, 1024, &wait_us);
+        if (pu->pl->bus->failed)
+            return MT_STEP_ERROR;
+        if (rc == MT_STEP_WAIT) {
+            struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
+            fflush(stdout);
+            nanosleep(&ts, NULL); /* a signal cuts it short; the stop flag ends the loop */
+        } else if (rc != MT_STEP_MORE) {
+            return rc;
+        }
+    }
 }
 
 static void print_summary(const struct pipeline *pl, const struct options *o,
@@ -446,11 +563,39 @@ int main(int argc, char **argv)
         free(o.filter);
         return kind == MT_CAP_ERR_USAGE ? 2 : 1;
     }
+    /* The interface's transcript file is made (and unlinked) before root is
+     * given up, so that a private $TMPDIR works; its descriptor stays open. */
+    struct mt_tui_model model;
+    int have_model = 0;
+    if (o.mode == MODE_TUI) {
+        if (mt_tui_model_init(&model, o.tui_sessions, o.tui_creds, o.spool_max, err,
+                              sizeof err) != 0) {
+            fprintf(stderr, "mailtap: %s\n", err);
+            mt_capture_close(cap);
+            free(o.filter);
+            return 1;
+        }
+        have_model = 1;
+    }
+    /* Nothing after opening the capture needs root: give it up before the
+     * first byte from the network is parsed or any output file is made. */
+    char became[64];
+    if (mt_privs_after_open(o.run_as, mt_capture_is_live(cap), became, sizeof became, err,
+                            sizeof err) != 0) {
+        fprintf(stderr, "mailtap: %s\n", err);
+        if (have_model)
+            mt_tui_model_free(&model);
+        mt_capture_close(cap);
+        free(o.filter);
+        return 1;
+    }
     int dlt = mt_capture_datalink(cap);
     if (!mt_decode_link_supported(dlt)) {
         fprintf(stderr, "mailtap: %s: unsupported link type %s (%d)\n",
                 o.cap.file ? (strcmp(o.cap.file, "-") ? o.cap.file : "standard input") : o.cap.iface,
                 mt_capture_datalink_name(cap), dlt);
+        if (have_model)
+            mt_tui_model_free(&model);
         mt_capture_close(cap);
         free(o.filter);
         return 1;
@@ -462,6 +607,9 @@ int main(int argc, char **argv)
     struct mt_output_opts oo = {.color = use_color(o.color), .mask = o.mask};
     int rc = 0;
     switch (o.mode) {
+    case MODE_TUI:
+        sink = mt_tui_model_sink(&model);
+        break;
     case MODE_FOLLOW: rc = mt_follow_sink(stdout, &oo, &sink); break;
     case MODE_CREDS: rc = mt_creds_sink(stdout, &oo, &sink); break;
     case MODE_JSON: rc = mt_json_sink(stdout, &oo, &sink); break;
@@ -475,9 +623,18 @@ int main(int argc, char **argv)
         mt_bus_add(&bus, sink);
     if (o.export_dir) {
         if (mt_export_sink(o.export_dir, o.max_open_files, &sink, err, sizeof err) != 0) {
-            fprintf(stderr, "mailtap: %s\n", err);
+            if (became[0]) /* say why root could not write there */
+                fprintf(stderr,
+                        "mailtap: %s (files are created as %s, the user mailtap runs as once "
+                        "the capture is open: use a directory %s can write to, or -Z root)\n",
+                        err, became, became);
+            else
+                fprintf(stderr, "mailtap: %s\n", err);
             mt_bus_destroy(&bus);
+            if (have_model)
+                mt_tui_model_free(&model);
             mt_capture_close(cap);
+            free(o.filter);
             return 1;
         }
         mt_bus_add(&bus, sink);
@@ -502,9 +659,43 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     char msg[1024] = "";
-    enum mt_run_result rr = mt_capture_run(cap, o.count, on_frame, on_idle, &pl, msg, sizeof msg);
-    mt_flow_finish(pl.flows);
+    enum mt_run_result rr = MT_RUN_END;
+    struct pump pu = {.cap = cap, .pl = &pl, .count = o.count};
     int status = 0;
+    if (o.replay > 0)
+        mt_capture_set_replay(cap, o.replay);
+    if (o.mode == MODE_TUI) {
+        struct mt_tui_source src = {.name = o.filter ? o.filter : "", .live = mt_capture_is_live(cap),
+                                    .replay = o.replay > 0, .fd = mt_capture_fd(cap),
+                                    .pump = pump_step, .counts = pump_counts, .ctx = &pu};
+        char name[512];
+        snprintf(name, sizeof name, "%s%s%s%s", o.cap.file ? o.cap.file : o.cap.iface,
+                 o.filter ? " '" : "", o.filter ? o.filter : "", o.filter ? "'" : "");
+        src.name = name;
+        struct mt_tui_opts to = {.color = oo.color, .mask = o.mask};
+        int src_status = MT_STEP_END;
+        if (mt_capture_is_live(cap) && mt_capture_set_nonblock(cap, err, sizeof err) != 0) {
+            fprintf(stderr, "mailtap: %s\n", err);
+            status = 1;
+        } else if (mt_tui_run(&model, &src, &to, &src_status, pu.msg, sizeof pu.msg, err,
+                              sizeof err) != 0) {
+            fprintf(stderr, "mailtap: %s\n", err);
+            status = 1;
+        }
+        if (!pu.finished)
+            mt_flow_finish(pl.flows); /* quit before the end: close what is open */
+        rr = src_status == MT_STEP_TRUNCATED ? MT_RUN_TRUNCATED
+             : src_status == MT_STEP_ERROR   ? MT_RUN_ERROR
+                                             : MT_RUN_END;
+        snprintf(msg, sizeof msg, "%s", pu.msg);
+    } else if (o.replay > 0) {
+        int r = replay_loop(&pu);
+        rr = r == MT_STEP_TRUNCATED ? MT_RUN_TRUNCATED : r == MT_STEP_ERROR ? MT_RUN_ERROR : MT_RUN_END;
+        snprintf(msg, sizeof msg, "%s", pu.msg);
+    } else {
+        rr = mt_capture_run(cap, o.count, on_frame, on_idle, &pl, msg, sizeof msg);
+        mt_flow_finish(pl.flows);
+    }
     if (mt_bus_finish(&bus) != 0) {
         fprintf(stderr, "mailtap: %s\n", bus.error);
         status = 1;
@@ -522,6 +713,8 @@ int main(int argc, char **argv)
     mt_flow_destroy(pl.flows);
     mt_dissector_destroy(dis);
     mt_bus_destroy(&bus);
+    if (have_model)
+        mt_tui_model_free(&model);
     mt_capture_close(cap);
     free(o.filter);
     return status;

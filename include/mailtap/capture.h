@@ -54,6 +54,29 @@ enum mt_run_result {
 enum mt_run_result mt_capture_run(struct mt_capture *c, uint64_t max_packets, mt_frame_fn fn,
                                   mt_idle_fn idle, void *ctx, char *msg, size_t msglen);
 
+/* Step by step, for an event loop (the terminal interface, --replay). */
+enum mt_step_result {
+    MT_STEP_MORE,      /* max frames read; more may be ready */
+    MT_STEP_IDLE,      /* live: nothing ready; poll mt_capture_fd() */
+    MT_STEP_WAIT,      /* replay: the next frame is due in *wait_us */
+    MT_STEP_END,       /* end of file, stopped, or fn returned nonzero */
+    MT_STEP_TRUNCATED, /* file cut short mid-record: warning in msg */
+    MT_STEP_ERROR      /* read error: message in msg */
+};
+
+/* Reads at most max frames. A live capture must be non-blocking
+ * (mt_capture_set_nonblock) for this not to wait. */
+enum mt_step_result mt_capture_step(struct mt_capture *c, unsigned max, mt_frame_fn fn, void *ctx,
+                                    mt_time_us *wait_us, char *msg, size_t msglen);
+
+/* A descriptor to poll for readiness (live), or -1 (files). */
+int mt_capture_fd(struct mt_capture *c);
+int mt_capture_set_nonblock(struct mt_capture *c, char *err, size_t errlen);
+
+/* Frames are delivered at their recorded pace, speed times faster (a file
+ * shown as if live); 0 turns it off. */
+void mt_capture_set_replay(struct mt_capture *c, double speed);
+
 /* Async-signal-safe: makes mt_capture_run return soon. */
 void mt_capture_stop(struct mt_capture *c);
 

@@ -33,10 +33,13 @@ enum mt_msg_kind {
     MT_MSG_RAW      /* a session whose protocol is not known: bytes as they came */
 };
 
-/* Bytes of a message's text that expose a secret (user name, password,
- * token, crackable response), for highlighting. */
+/* Bytes of a message's text that expose something (user name, password,
+ * token, crackable response), for highlighting. secret marks what --mask
+ * hides: passwords, tokens, crackable responses, and SASL messages that
+ * carry one; user names stay readable. */
 struct mt_span {
     size_t off, len;
+    int secret;
 };
 #define MT_MAX_SPANS 4
 

@@ -1,10 +1,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "mailtap/output.h"
 
@@ -194,6 +196,11 @@ int mt_export_sink(const char *dir, size_t max_open, struct mt_sink *sink, char 
         }
     } else if (!S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "%s: not a directory", dir);
+        return -1;
+    } else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
+        /* Say so now rather than at the first session (a live capture
+         * runs as nobody by then: see privs.h). */
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
     }
     struct exporter *x = calloc(1, sizeof *x);

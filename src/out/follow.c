@@ -94,7 +94,7 @@ static void put_spans(struct follow *f, const uint8_t *p, size_t n, const struct
         put_text(f, p + at, so - at);
         if (f->color)
             fputs(REV, f->out);
-        if (f->mask) {
+        if (f->mask && m->spans[i].secret) {
             uint8_t *buf = malloc(sl ? sl : 1);
             if (buf) {
                 size_t k = mt_mask(p + so, sl, buf, sl);

@@ -146,7 +146,8 @@ static void message(struct json *j, const struct mt_event *ev)
     if (j->mask && m->nspans > 0 && (masked = malloc(m->len ? m->len : 1))) {
         memcpy(masked, m->text, m->len);
         for (size_t i = 0; i < m->nspans; i++)
-            mt_mask(m->text + m->spans[i].off, m->spans[i].len, masked + m->spans[i].off,
+            if (m->spans[i].secret)
+                mt_mask(m->text + m->spans[i].off, m->spans[i].len, masked + m->spans[i].off,
                     m->spans[i].len);
     }
     mt_json_string(j->out, masked ? masked : m->text, m->len);

@@ -174,7 +174,7 @@ static void login_args(struct imap *m, const uint8_t *p, size_t n, size_t pos, s
             }
             login_append(m, arg, buf, bl);
             if (*nspans < MT_MAX_SPANS)
-                spans[(*nspans)++] = (struct mt_span){start, pos - start};
+                spans[(*nspans)++] = (struct mt_span){start, pos - start, arg == 1};
             if (pos < n)
                 pos++; /* closing quote */
         } else {
@@ -183,7 +183,7 @@ static void login_args(struct imap *m, const uint8_t *p, size_t n, size_t pos, s
                 pos++;
             login_append(m, arg, p + start, pos - start);
             if (*nspans < MT_MAX_SPANS)
-                spans[(*nspans)++] = (struct mt_span){start, pos - start};
+                spans[(*nspans)++] = (struct mt_span){start, pos - start, arg == 1};
         }
     }
 }
@@ -191,7 +191,7 @@ static void login_args(struct imap *m, const uint8_t *p, size_t n, size_t pos, s
 static void client_auth_line(struct imap *m, const struct mt_line *l)
 {
     unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
-    struct mt_span sp = {0, l->n};
+    struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
     uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
     if (ex & MT_SASL_EXPOSES_SECRET)
         m->secret_seq = seq;
@@ -231,6 +231,20 @@ static void client_line(struct imap *m, const struct mt_line *l)
     int is_login = strcmp(m->cmd_name, "LOGIN") == 0;
     if (is_login)
         login_args(m, p, n, pos, lit_at, spans, &nspans);
+    /* AUTHENTICATE: the exchange starts before the line goes out, so that
+     * an initial response (SASL-IR) is highlighted in it. */
+    int auth = !has_lit && !m->cmd_active && strcmp(m->cmd_name, "AUTHENTICATE") == 0;
+    if (auth) {
+        size_t ms, mn = mt_next_token(p, n, &pos, &ms);
+        size_t is, in = mt_next_token(p, n, &pos, &is);
+        auth = mn > 0 && (m->sasl || (m->sasl = mt_sasl_acquire(m->s)));
+        if (auth) {
+            mt_sasl_begin(m->sasl, p + ms, mn);
+            unsigned ex = in ? mt_auth_client(m->s, m->sasl, p + is, in) : 0;
+            if (ex)
+                spans[nspans++] = (struct mt_span){is, in, (ex & MT_SASL_EXPOSES_SECRET) != 0};
+        }
+    }
     uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, m->cmd_name, l, spans, nspans);
     if (is_login && m->login && login_before < 2 && m->login_arg == 2 && nspans > 0)
         m->login->msg_seq = seq;
@@ -242,18 +256,11 @@ static void client_line(struct imap *m, const struct mt_line *l)
     }
     m->cmd_active = 0;
     m->literal_arg = -1;
-    if (strcmp(m->cmd_name, "AUTHENTICATE") == 0) {
-        size_t ms, mn = mt_next_token(p, n, &pos, &ms);
-        size_t is, in = mt_next_token(p, n, &pos, &is);
-        if (mn == 0 || (!m->sasl && !(m->sasl = mt_sasl_acquire(m->s))))
-            return;
-        mt_sasl_begin(m->sasl, p + ms, mn);
+    if (auth) {
         m->in_auth = 1;
         m->auth_tag = m->cmd_tag;
         m->auth_starttls_offered = m->starttls_offered;
         m->secret_seq = seq;
-        if (in)
-            mt_auth_client(m->s, m->sasl, p + is, in);
     } else if (strcmp(m->cmd_name, "STARTTLS") == 0) {
         m->starttls_tag = m->cmd_tag;
         m->starttls_waiting = 1;
@@ -354,7 +361,7 @@ static void imap_raw(void *st, enum mt_dir dir, const struct mt_line *l, int las
          * included. */
         login_append(m, m->literal_arg, l->p, l->n);
         login_append(m, m->literal_arg, (const uint8_t *)"\r\n" + (2 - l->eol), l->eol);
-        struct mt_span sp = {0, l->n};
+        struct mt_span sp = {0, l->n, m->literal_arg == 1};
         uint64_t seq = mt_emit_line(m->s, dir, MT_MSG_COMMAND, m->cmd_name, l, &sp, 1);
         if (m->literal_arg == 1 && m->login)
             m->login->msg_seq = seq;

@@ -163,7 +163,7 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
 static void client_auth_line(struct pop3 *p, const struct mt_line *l)
 {
     unsigned ex = mt_auth_client(p->s, p->sasl, l->p, l->n);
-    struct mt_span sp = {0, l->n};
+    struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
     uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
     if (ex & MT_SASL_EXPOSES_SECRET || !p->secret_seq)
         p->secret_seq = seq;
@@ -184,7 +184,7 @@ static void client_line(struct pop3 *p, const struct mt_line *l)
     size_t arg = pos < l->n ? pos + 1 : l->n;
     size_t argn = l->n - arg;
     if (strcmp(label, "USER") == 0) {
-        struct mt_span sp = {arg, argn};
+        struct mt_span sp = {arg, argn, 0};
         mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, 1);
         size_t k = argn < sizeof p->user ? argn : sizeof p->user;
         memcpy(p->user, l->p + arg, k);
@@ -192,7 +192,7 @@ static void client_line(struct pop3 *p, const struct mt_line *l)
         p->has_user = 1;
         push(p, CMD_OTHER);
     } else if (strcmp(label, "PASS") == 0) {
-        struct mt_span sp = {arg, argn};
+        struct mt_span sp = {arg, argn, 1};
         uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, 1);
         mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
         p->pending = mt_pending_new(p->s, "USER", "USER", p->stls_offered, seq);
@@ -205,7 +205,7 @@ static void client_line(struct pop3 *p, const struct mt_line *l)
     } else if (strcmp(label, "APOP") == 0) {
         size_t ns, nn = mt_next_token(l->p, l->n, &pos, &ns);
         size_t ds, dn = mt_next_token(l->p, l->n, &pos, &ds);
-        struct mt_span sp[2] = {{ns, nn}, {ds, dn}};
+        struct mt_span sp[2] = {{ns, nn, 0}, {ds, dn, 1}};
         uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, sp, 2);
         mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
         p->pending = mt_pending_new(p->s, "APOP", "APOP", p->stls_offered, seq);
@@ -240,7 +240,7 @@ static void client_line(struct pop3 *p, const struct mt_line *l)
         }
         mt_sasl_begin(p->sasl, l->p + ms, mn);
         unsigned ex = in ? mt_auth_client(p->s, p->sasl, l->p + is, in) : 0;
-        struct mt_span sp = {is, in};
+        struct mt_span sp = {is, in, (ex & MT_SASL_EXPOSES_SECRET) != 0};
         uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, ex ? 1 : 0);
         p->in_auth = 1;
         p->auth_stls_offered = p->stls_offered;

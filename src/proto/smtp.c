@@ -156,7 +156,7 @@ static void client_line(struct smtp *m, const struct mt_line *l)
     }
     if (m->in_auth) {
         unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
-        struct mt_span sp = {0, l->n};
+        struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
         uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
         if (ex & MT_SASL_EXPOSES_SECRET)
             m->secret_seq = seq;
@@ -177,7 +177,7 @@ static void client_line(struct smtp *m, const struct mt_line *l)
             m->in_auth = 1;
             m->auth_starttls_offered = m->starttls_offered;
         }
-        struct mt_span sp = {is, in};
+        struct mt_span sp = {is, in, (ex & MT_SASL_EXPOSES_SECRET) != 0};
         uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, ex ? 1 : 0);
         m->secret_seq = seq;
         push(m, CMD_AUTH);

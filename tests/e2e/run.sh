@@ -190,11 +190,11 @@ if [ -n "$first" ]; then
     # On a terminal (a pty made by script(1)) color is on by default, and
     # NO_COLOR turns it off.
     if command -v script >/dev/null; then
-        script -qec "$MAILTAP -q -r $first" /dev/null >"$TMP/tty" 2>&1
+        timeout 20 script -qec "$MAILTAP -q -r $first --follow" /dev/null >"$TMP/tty" 2>&1
         if grep -q $'\033\[31mC ' "$TMP/tty" && grep -q $'\033\[34mS ' "$TMP/tty"; then ok; else
             bad "on a terminal: no red client or blue server lines"
         fi
-        NO_COLOR=1 script -qec "$MAILTAP -q -r $first" /dev/null >"$TMP/tty" 2>&1
+        NO_COLOR=1 timeout 20 script -qec "$MAILTAP -q -r $first --follow" /dev/null >"$TMP/tty" 2>&1
         if grep -q $'\033\[3[14]m' "$TMP/tty"; then bad "NO_COLOR ignored on a terminal"; else ok; fi
     else
         bad "script(1) missing: cannot test terminal output"

@@ -11,5 +11,7 @@ int register_output_suite(void);
 int register_base64_suite(void);
 int register_sasl_suite(void);
 int register_dissect_suite(void);
+int register_privs_suite(void);
+int register_spool_suite(void);
 
 #endif

@@ -67,7 +67,7 @@ static int rec_event(void *ctx, const struct mt_event *ev, void **slot)
         put(r, "%c %s|", ev->dir == MT_DIR_CLIENT ? 'C' : 'S', m->label);
         put_bytes(r, m->text, m->len);
         for (size_t i = 0; i < m->nspans; i++) {
-            put(r, "|<");
+            put(r, m->spans[i].secret ? "|!<" : "|<");
             put_bytes(r, m->text + m->spans[i].off, m->spans[i].len);
             put(r, ">");
         }
@@ -254,7 +254,7 @@ static void test_pop3_user_pass(void)
         C("PASS se cret pass\r\n"), S("+OK logged in\r\n"), C("QUIT\r\n"), S("+OK bye\r\n")};
     CHECK_CREDS(t, 110, "CRED pop3 USER/USER user=bob pass=se cret pass hash=- success\n");
     CHECK_LOGGED("C USER|user bob|<bob>");
-    CHECK_LOGGED("C PASS|PASS se cret pass|<se cret pass>");
+    CHECK_LOGGED("C PASS|PASS se cret pass|!<se cret pass>");
     CHECK_LOGGED("S +OK|+OK logged in");
 }
 
@@ -292,6 +292,10 @@ static void test_pop3_auth_plain_ir_and_login(void)
                 "starttls-offered\n"
                 "CRED pop3 LOGIN/AUTH user=tim pass=secret hash=- success starttls-offered\n");
     CHECK_LOGGED("S +|+ VXNlcm5hbWU6");
+    /* The user name alone is not masked; the password is. */
+    CHECK_LOGGED("C SASL|dGlt|<dGlt>");
+    CHECK_LOGGED("C SASL|c2VjcmV0|!<c2VjcmV0>");
+    CHECK_LOGGED("C AUTH|AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm|!<AHRpbQB0YW5zdGFhZnRhbnN0YWFm>");
 }
 
 static void test_pop3_auth_cancel(void)
@@ -357,8 +361,9 @@ static void test_imap_login_forms(void)
                 "starttls-offered\n"
                 "CRED imap LOGIN/LOGIN user=bob pass=p{1}a s hash=- success starttls-offered\n"
                 "CRED imap LOGIN/LOGIN user=bob2 pass=x\"y z hash=- success starttls-offered\n");
-    CHECK_LOGGED("C LOGIN|a1 LOGIN bob s3cret|<bob>|<s3cret>");
+    CHECK_LOGGED("C LOGIN|a1 LOGIN bob s3cret|<bob>|!<s3cret>");
     CHECK_LOGGED("S NO|a1 NO [AUTHENTICATIONFAILED] Authentication failed.");
+    CHECK_LOGGED("C LOGIN|p{1}a s|!<p{1}a s>|~");
 }
 
 static void test_imap_authenticate(void)
@@ -378,6 +383,15 @@ static void test_imap_authenticate(void)
                 "CRED imap CRAM-MD5/AUTHENTICATE user=tim pass=- "
                 "hash=$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+$"
                 "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw success\n");
+}
+
+static void test_imap_sasl_ir_highlighted(void)
+{
+    static const struct turn t[] = {S("* OK ready\r\n"),
+                                    C("A1 AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZg==\r\n"),
+                                    S("A1 OK\r\n")};
+    CHECK_CREDS(t, 143, "CRED imap PLAIN/AUTHENTICATE user=tim pass=tanstaaf hash=- success\n");
+    CHECK_LOGGED("C AUTHENTICATE|A1 AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZg==|!<AHRpbQB0YW5zdGFhZg==>");
 }
 
 static void test_imap_literals_are_not_commands(void)
@@ -617,6 +631,7 @@ int register_dissect_suite(void)
         !CU_add_test(s, "IMAP LOGIN forms", test_imap_login_forms) ||
         !CU_add_test(s, "IMAP AUTHENTICATE", test_imap_authenticate) ||
         !CU_add_test(s, "IMAP literals", test_imap_literals_are_not_commands) ||
+        !CU_add_test(s, "IMAP SASL-IR highlighted", test_imap_sasl_ir_highlighted) ||
         !CU_add_test(s, "IMAP STARTTLS", test_imap_starttls) ||
         !CU_add_test(s, "IMAP STARTTLS refused", test_imap_starttls_refused) ||
         !CU_add_test(s, "IMAP LOGIN without arguments", test_imap_login_without_arguments) ||

@@ -46,7 +46,7 @@ static void line(struct mt_sink *k, const struct mt_session_info *s, enum mt_dir
     if (secret) {
         const char *at = strstr(text, secret);
         CU_ASSERT_PTR_NOT_NULL_FATAL(at);
-        m.spans[0] = (struct mt_span){(size_t)(at - text), strlen(secret)};
+        m.spans[0] = (struct mt_span){(size_t)(at - text), strlen(secret), 1};
         m.nspans = 1;
     }
     struct mt_event ev = {.type = MT_EV_MESSAGE, .dir = dir, .msg = &m};

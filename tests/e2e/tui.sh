@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Drives the terminal interface in a real terminal (tmux): opens a capture,
+# selects a session with credentials, checks the red client line with the
+# password in reverse video, the credentials pane and its jump, search,
+# masking, filtering, saving, resizing, the help, and that quitting (q or
+# Ctrl-C) leaves the terminal as it was. Colors are checked in the escape
+# sequences tmux reports (capture-pane -e).
+# Usage: MAILTAP=/path/to/mailtap tests/e2e/tui.sh
+set -u
+cd "$(dirname "$0")/../.."
+MAILTAP=${MAILTAP:-$PWD/mailtap}
+TMP=$(mktemp -d)
+SOCK="$TMP/tmux.sock"
+T="tmux -S $SOCK"
+trap '$T kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL: $*"
+    echo "--- screen:"
+    $T capture-pane -t m -p 2>/dev/null | sed 's/^/    /'
+}
+
+if ! command -v tmux >/dev/null; then
+    echo "FAIL: tmux is not installed (.ci/run installs it)"
+    echo "tui: 0 passed, 1 failed"
+    exit 1
+fi
+
+screen() { $T capture-pane -t m -p "$@" 2>/dev/null; }
+
+# An SGR sequence setting attribute N, alone or combined ("\e[0;7m").
+sgr() { printf '\033\\[([0-9]+;)*%sm' "$1"; }
+# Any SGR sequences.
+ANY=$(printf '(\033\\[[0-9;]*m)*')
+
+# wait_for PATTERN [capture-pane flags]: up to 5 s for the screen to match.
+wait_for() {
+    local pat=$1
+    shift
+    for _ in $(seq 50); do
+        if screen "$@" | grep -qaE -- "$pat"; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+check() { # NAME PATTERN [flags]
+    local name=$1 pat=$2
+    shift 2
+    if wait_for "$pat" "$@"; then ok; else bad "$name: screen does not match /$pat/"; fi
+}
+
+check_not() { # NAME PATTERN [flags]
+    local name=$1 pat=$2
+    shift 2
+    sleep 0.3
+    if screen "$@" | grep -qaE -- "$pat"; then bad "$name: screen matches /$pat/"; else ok; fi
+}
+
+keys() { $T send-keys -t m "$@"; sleep 0.15; }
+
+# start COLS ROWS ENV... -- ARGS...: runs mailtap in a shell that marks the
+# screen first, so that a restored terminal shows the mark again.
+start() {
+    local cols=$1 rows=$2
+    shift 2
+    local envs=()
+    while [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    $T kill-session -t m 2>/dev/null
+    $T -f /dev/null new-session -d -s m -x "$cols" -y "$rows" \
+        "env -i PATH=$PATH HOME=$TMP LANG=C.UTF-8 TERM=xterm-256color ${envs[*]} \
+         ASAN_OPTIONS=$ASAN_OPTIONS UBSAN_OPTIONS=$UBSAN_OPTIONS \
+         bash -c 'cd $TMP; echo BEFORE-MAILTAP; $MAILTAP $*; echo \"EXIT-STATUS=\$?\"; sleep 60'"
+    $T set-option -t m remain-on-exit on >/dev/null
+}
+
+CAP=$PWD/captures/imap-login-ok.pcap
+for c in "$CAP" captures/pop3-user-pass-ok.pcap captures/smtp-auth-plain-ok.pcap; do
+    [ -f "$c" ] || { echo "FAIL: missing $c"; echo "tui: 0 passed, 1 failed"; exit 1; }
+done
+
+# --- a capture with a login, 100x30 -------------------------------------------
+start 100 30 -- -r "$CAP"
+check "status line" 'mailtap .*imap-login-ok.pcap .* 20 packets +1 sessions +1 credentials'
+check "session row with its badge and credentials" '1 .*127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:143 +imap +CLEARTEXT +\*1 '
+check "the conversation of the first session" 'C LOGIN +[A-Z0-9]+ LOGIN alice "Wonderland-42"'
+# Red client line, the secret in reverse video, blue server lines.
+check "client line red, password reversed" \
+    "$(sgr 31).*LOGIN .*$(sgr 7)${ANY}Wonderland-42" -e
+check "server lines blue" "$(sgr 34)${ANY}S OK" -e
+check "credential note" '\*\* credential: LOGIN via LOGIN, user alice, password Wonderland-42: success'
+
+keys Tab Tab
+check "credentials pane" 'imap +LOGIN +success +alice +Wonderland-42'
+keys Enter
+# The jump puts the cursor (reverse-video gutter) on the line that sent it.
+check "Enter jumps to the line with the password" "$(sgr 7)${ANY}C LOGIN  " -e
+
+keys / S E L E C T Space I N B O X Enter
+check "search" "found 'SELECT INBOX' at line 9"
+check "search lands on the line" "$(sgr 7)${ANY}C SELECT " -e
+keys / u i d n e x t Enter
+check "search ignores case" "found 'uidnext' at line 16"
+keys N
+check "search backwards wraps to the same line" "found 'uidnext' at line 16"
+
+keys m
+check "mask" 'secrets masked'
+check "masked password, user name kept" 'LOGIN alice "W\*{11}2"'
+check_not "no password when masked" 'Wonderland-42'
+keys m
+
+keys f
+check "filter" 'showing with credentials'
+keys f
+keys f
+check "filter POP3 hides the IMAP session" 'showing POP3'
+check_not "filtered out" '127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:143 +imap'
+keys f f f
+
+keys '?'
+check "help" 'Tab +next pane: sessions, conversation, credentials'
+keys Escape
+
+keys s
+check "save prompt" 'save to: mailtap-session-1\.txt'
+keys Enter
+check "saved" 'saved [0-9]+ lines to mailtap-session-1\.txt'
+if grep -q 'C LOGIN        .*LOGIN alice "Wonderland-42"' "$TMP/mailtap-session-1.txt" 2>/dev/null &&
+    ! grep -q $'\e' "$TMP/mailtap-session-1.txt"; then ok; else
+    bad "saved transcript: $(head -3 "$TMP/mailtap-session-1.txt" 2>&1)"
+fi
+
+# Resize down to 80x24 and below, then back: redrawn, still working.
+$T resize-window -t m -x 80 -y 24
+check "80x24: status line" 'mailtap .*1 sessions'
+check "80x24: endpoints whole" '127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:143 +imap'
+$T resize-window -t m -x 40 -y 10
+sleep 0.3
+$T resize-window -t m -x 100 -y 30
+check "after resizing" 'C LOGIN +[A-Z0-9]+ LOGIN alice'
+
+keys q
+check "q quits and restores the terminal" 'EXIT-STATUS=0'
+check "the screen before mailtap is back" 'BEFORE-MAILTAP'
+check_not "no interface left on screen" 'Tab pane +Enter open'
+check "summary after quitting" '^mailtap: 20 packets'
+
+# --- without colors: sides told apart by attributes --------------------------
+start 100 30 NO_COLOR=1 -- -r "$CAP"
+check "NO_COLOR: interface up" 'C LOGIN +[A-Z0-9]+ LOGIN alice'
+check_not "NO_COLOR: no red" "$(sgr 31)" -e
+check "NO_COLOR: client lines bold" "$(sgr 1)${ANY}C LOGIN" -e
+check "NO_COLOR: server lines underlined" "$(sgr 4)${ANY}S OK" -e
+check "NO_COLOR: secrets still reversed" "$(sgr 7)${ANY}Wonderland-42" -e
+keys C-c
+check "Ctrl-C quits and restores the terminal" 'EXIT-STATUS=0'
+check "Ctrl-C: screen before mailtap back" 'BEFORE-MAILTAP'
+
+# --- several sessions: sort by credentials, TLS badge ------------------------
+start 100 30 -- -r "$PWD/captures/pop3-stls.pcap" --tui
+check "STARTTLS badge" 'pop3 +STARTTLS'
+check "TLS line in the conversation" '== TLS 1\.3 ClientHello: the rest is encrypted =='
+keys q
+check "quit" 'EXIT-STATUS=0'
+
+echo "tui: $pass passed, $fail failed"
+[ $fail -eq 0 ]
