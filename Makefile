@@ -120,7 +120,7 @@ captures:
 # the frames of captures/. Not part of check: it runs for FUZZ_SECS seconds.
 fuzz:
 	@mkdir -p build/fuzz/corpus
-	clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PCAP_CFLAGS) \
+	clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PCAP_CFLAGS) $(CURSES_CFLAGS) \
 	  -o build/fuzz/fuzz_pipeline tests/fuzz/fuzz_pipeline.c $(LIB_SRCS) $(PCAP_LIBS) $(CURSES_LIBS)
 	python3 tests/fuzz/seed-corpus.py build/fuzz/corpus captures/*.pcap
 	build/fuzz/fuzz_pipeline -max_total_time=$(FUZZ_SECS) -max_len=8192 build/fuzz/corpus

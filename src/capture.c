@@ -23,6 +23,7 @@ struct mt_capture {
     double speed;          /* 0: as fast as possible */
     mt_time_us first_ts;   /* capture time of the first frame */
     mt_time_us started;    /* monotonic time the replay started */
+    mt_time_us paused_at;  /* when the replay clock was stopped; 0 running */
     int have_first;
     uint8_t *held;
     size_t held_cap, held_caplen, held_wirelen;
@@ -311,6 +312,17 @@ int mt_capture_set_nonblock(struct mt_capture *c, char *err, size_t errlen)
 }
 
 void mt_capture_set_replay(struct mt_capture *c, double speed) { c->speed = speed > 0 ? speed : 0; }
+
+void mt_capture_pause_replay(struct mt_capture *c, int paused)
+{
+    mt_time_us now = mono_now();
+    if (paused && !c->paused_at) {
+        c->paused_at = now;
+    } else if (!paused && c->paused_at) {
+        c->started += now - c->paused_at; /* the pause did not happen */
+        c->paused_at = 0;
+    }
+}
 
 /* How long a frame of capture time ts must still wait (replay), in us. */
 static mt_time_us replay_wait(struct mt_capture *c, mt_time_us ts)

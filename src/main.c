@@ -31,7 +31,7 @@
 
 static const char usage_line[] =
     "usage: mailtap (-r FILE | -i IFACE | -D) [-p] [-s SNAPLEN] [-c COUNT] [-q]\n"
-    "               [--follow | --creds | --json] [--export DIR] [--mask]\n"
+    "               [--tui | --follow | --creds | --json] [--export DIR] [--mask]\n"
     "               [--color=auto|always|never] [options]\n"
     "               [filter expression]\n";
 
@@ -460,6 +460,12 @@ static int pump_step(void *ctx, unsigned max, int64_t *wait_us)
     return rc;
 }
 
+static void pump_pause(void *ctx, int paused)
+{
+    struct pump *pu = ctx;
+    mt_capture_pause_replay(pu->cap, paused);
+}
+
 static void pump_counts(void *ctx, uint64_t *packets, uint64_t *drops)
 {
     struct pump *pu = ctx;
@@ -667,7 +673,8 @@ int main(int argc, char **argv)
     if (o.mode == MODE_TUI) {
         struct mt_tui_source src = {.name = o.filter ? o.filter : "", .live = mt_capture_is_live(cap),
                                     .replay = o.replay > 0, .fd = mt_capture_fd(cap),
-                                    .pump = pump_step, .counts = pump_counts, .ctx = &pu};
+                                    .pump = pump_step, .counts = pump_counts,
+                                    .pause = pump_pause, .ctx = &pu};
         char name[512];
         snprintf(name, sizeof name, "%s%s%s%s", o.cap.file ? o.cap.file : o.cap.iface,
                  o.filter ? " '" : "", o.filter ? o.filter : "", o.filter ? "'" : "");

@@ -77,6 +77,10 @@ int mt_capture_set_nonblock(struct mt_capture *c, char *err, size_t errlen);
  * shown as if live); 0 turns it off. */
 void mt_capture_set_replay(struct mt_capture *c, double speed);
 
+/* Stops (1) or restarts (0) the replay clock: frames after a pause keep
+ * their spacing instead of all coming due at once. */
+void mt_capture_pause_replay(struct mt_capture *c, int paused);
+
 /* Async-signal-safe: makes mt_capture_run return soon. */
 void mt_capture_stop(struct mt_capture *c);
 

@@ -22,6 +22,8 @@ struct mt_tui_source {
     int (*pump)(void *ctx, unsigned max, int64_t *wait_us);
     /* Frames seen, and frames the kernel dropped (live). */
     void (*counts)(void *ctx, uint64_t *packets, uint64_t *drops);
+    /* The user paused (1) or resumed (0) reading; may be NULL. */
+    void (*pause)(void *ctx, int paused);
     void *ctx;
 };
 

@@ -1,4 +1,7 @@
 /* The ncurses front end: layout, drawing, keys and the event loop. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* wcwidth() */
+#endif
 #include "mailtap/tui.h"
 
 #include <curses.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -44,6 +48,54 @@ static void restore_terminal(void)
         endwin();
         curses_active = 0;
     }
+}
+
+/* On a crash endwin() cannot be called (it is not async-signal-safe), but
+ * the terminal must not be left raw and on the alternate screen: put back
+ * the modes saved at start and leave the alternate screen with plain
+ * writes, then let the previous handler (the default action, or a
+ * sanitizer's report) take the signal when the fault happens again. */
+static struct termios saved_tty;
+static int have_saved_tty;
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+static struct sigaction old_fatal[sizeof fatal_signals / sizeof fatal_signals[0]];
+
+static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
+{
+    (void)uctx;
+    static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
+    if (curses_active) {
+        if (have_saved_tty)
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+        ssize_t w = write(STDOUT_FILENO, reset, sizeof reset - 1);
+        (void)w;
+        curses_active = 0;
+    }
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        if (fatal_signals[i] == sig)
+            sigaction(sig, &old_fatal[i], NULL);
+    /* A fault happens again when the instruction is retried, now in the
+     * previous handler; a signal sent by kill(), or abort()'s, must be
+     * raised again. */
+    if (sig == SIGABRT || !info || info->si_code <= 0)
+        raise(sig);
+}
+
+static void catch_fatal_signals(void)
+{
+    have_saved_tty = tcgetattr(STDIN_FILENO, &saved_tty) == 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fatal_signal;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        sigaction(fatal_signals[i], &sa, &old_fatal[i]);
+}
+
+static void release_fatal_signals(void)
+{
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        sigaction(fatal_signals[i], &old_fatal[i], NULL);
 }
 
 struct ui {
@@ -810,6 +862,8 @@ static int key(struct ui *u, int ch)
         break;
     case 'p':
         u->paused = !u->paused;
+        if (u->src->pause)
+            u->src->pause(u->src->ctx, u->paused);
         break;
     case 's':
         if (u->conv_session != SIZE_MAX) {
@@ -897,11 +951,14 @@ int mt_tui_run(struct mt_tui_model *m, const struct mt_tui_source *src,
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
+    catch_fatal_signals();
     if (start_curses(&u, err, errlen) != 0) {
+        release_fatal_signals();
         free(u.text);
         return -1;
     }
     int64_t last_draw = 0;
+    uint64_t drawn_packets = 0, drawn_drops = 0;
     int dirty = 1;
     while (!quit_requested) {
         int64_t wait_us = -1;
@@ -934,11 +991,19 @@ int mt_tui_run(struct mt_tui_model *m, const struct mt_tui_source *src,
                 select_session(&u);
         }
         int64_t t = now_us();
+        /* The status line moves with every packet and every second, even
+         * when no session changes. */
+        uint64_t packets = 0, drops = 0;
+        src->counts(src->ctx, &packets, &drops);
+        if (packets != drawn_packets || drops != drawn_drops || t - last_draw >= 1000000)
+            dirty = 1;
         if ((dirty || u.m->changes != u.drawn_changes) && t - last_draw >= FRAME_US) {
+            drawn_packets = packets;
+            drawn_drops = drops;
             draw(&u);
             last_draw = t;
             dirty = 0;
-        } else if (u.m->changes != u.drawn_changes && wait_us != 0) {
+        } else if ((dirty || u.m->changes != u.drawn_changes) && wait_us != 0) {
             wait_us = FRAME_US - (t - last_draw); /* come back to draw */
         }
         /* Then the keyboard (and the capture, when live). */
@@ -961,6 +1026,7 @@ int mt_tui_run(struct mt_tui_model *m, const struct mt_tui_source *src,
             break;
     }
     restore_terminal();
+    release_fatal_signals();
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);

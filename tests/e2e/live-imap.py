@@ -9,14 +9,19 @@
       follow) and measures how long after the login completed it appeared.
       Prints one line: "latency_ms=N" or an error; exit status 0 if the
       credential appeared, with the right fields, within LIMIT_S. MODE none
-      only logs in and out.
+      only logs in and out. MODE tui watches a screen instead: OUTPUT is
+      the socket of a tmux server whose pane "m" runs mailtap --tui, and
+      the session's row (imap, CLEARTEXT, *1) and the credential note in
+      its conversation must both be on it.
 
 The clock is the client's: the login is complete when imaplib has the
 server's tagged OK, the moment mailtap can first know the login succeeded.
 """
 import imaplib
 import json
+import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -47,6 +52,15 @@ def complete_lines(path):
         return []
     # Only whole lines: a line being written is not judged half-way.
     return data[: data.rfind(b"\n") + 1].decode("utf-8", "replace").splitlines()
+
+
+def screen_lines(sock):
+    try:
+        r = subprocess.run(["tmux", "-S", sock, "capture-pane", "-t", "m", "-p"],
+                           capture_output=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return r.stdout.decode("utf-8", "replace").splitlines()
 
 
 def find_json(lines, user, password):
@@ -88,8 +102,21 @@ def find_follow(lines, user, password):
     return None, None
 
 
+TUI_ROW = re.compile(r"127\.0\.0\.1:\d+ -> 127\.0\.0\.1:143 +imap +CLEARTEXT +\*1 ")
+
+
+def find_tui(lines, user, password):
+    want = f"** credential: LOGIN via LOGIN, user {user}, password {password}: success"
+    if any(TUI_ROW.search(line) for line in lines) and \
+            any(line.strip().startswith(want) for line in lines):
+        return "\n".join(lines), None
+    return None, None
+
+
 def login(port, user, password, mode, output):
-    find = {"json": find_json, "creds": find_creds, "follow": find_follow}.get(mode)
+    find = {"json": find_json, "creds": find_creds, "follow": find_follow,
+            "tui": find_tui}.get(mode)
+    read = screen_lines if mode == "tui" else complete_lines
     imap = imaplib.IMAP4("127.0.0.1", port, timeout=5)
     try:
         imap.login(user, password)
@@ -98,7 +125,7 @@ def login(port, user, password, mode, output):
         done = time.monotonic()
         found, error = None, None
         while not found and not error and time.monotonic() < done + PATIENCE_S:
-            found, error = find(complete_lines(output), user, password)
+            found, error = find(read(output), user, password)
             if not found:
                 time.sleep(0.002)
         seen = time.monotonic()
@@ -112,6 +139,8 @@ def login(port, user, password, mode, output):
         return 1
     if not found:
         print(f"no credential for {user} within {PATIENCE_S:.0f} s of the login")
+        if mode == "tui":
+            print("--- screen:\n" + "\n".join(read(output)))
         return 1
     latency = max(0.0, seen - done)
     if latency > LIMIT_S:

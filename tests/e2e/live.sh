@@ -5,6 +5,10 @@
 #  - --json, --creds and --follow each print the credential while mailtap
 #    is still running, within 1 s of the login completing (measured);
 #  - SIGINT stops mailtap with status 0 and its summary (none with -q);
+#  - the interactive view (--tui, in a tmux pane): LIVE on its status line,
+#    the session's row and the credential on screen within 1 s of the login
+#    completing, the credentials pane; p pauses (PAUSED, a login made
+#    meanwhile not shown until p again); q exits 0 and leaves the summary;
 #  - started as root, mailtap runs as nobody once the interface is open (its
 #    /proc status: uids, gids, groups, no capabilities), as -Z USER with -Z,
 #    and stays root with -Z root;
@@ -51,12 +55,12 @@ finish() {
 }
 
 missing=
-for c in dovecot ip setpriv setcap getcap "$PY"; do
+for c in dovecot ip setpriv setcap getcap tmux "$PY"; do
     command -v "$c" >/dev/null || missing="$missing $c"
 done
 [ -x "$MAILTAP" ] || missing="$missing $MAILTAP"
 if [ -n "$missing" ]; then
-    bad "not installed:$missing (scripts/install-deps.sh --test installs dovecot-imapd, iproute2, libcap2-bin, python3)"
+    bad "not installed:$missing (scripts/install-deps.sh --test installs dovecot-imapd, iproute2, libcap2-bin, tmux, python3)"
     finish
 fi
 
@@ -101,6 +105,8 @@ declare -A PW=(
     [cid]='Cid-Live-3'
     [dot]='Dot-Live-4'
     [eve]='Eve-Live-5'
+    [fay]='Fay "Live" 6'
+    [gus]='Gus-Live-7'
 )
 for u in "${!PW[@]}"; do
     printf '%s:{PLAIN}%s\n' "$u" "${PW[$u]}"
@@ -290,7 +296,94 @@ if start follow "$MAILTAP" -- "$MAILTAP" -i lo --follow -Z root 'tcp port 143'; 
     stop follow yes
 fi
 
-# --- 4. --export: files are created as the user mailtap runs as -------------
+# --- 4. The interactive view, live, in a tmux pane in the namespace ---------
+# As tests/e2e/tui.sh drives it: a tmux server of its own (its socket in
+# $WORK, its processes in the namespace, so cleanup ends them), a fixed size,
+# and the screen read with capture-pane.
+TM=(tmux -S "$WORK/tmux.sock")
+pane() { "${TM[@]}" capture-pane -t m -p "$@" 2>/dev/null; }
+# pane_wait SECS PATTERN [capture-pane flags]: the pane matches within SECS.
+pane_wait() {
+    local secs=$1 pat=$2
+    shift 2
+    for _ in $(seq $((secs * 20))); do
+        pane "$@" | grep -qaE -- "$pat" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+tui_check() { # NAME PATTERN [flags]
+    if pane_wait 5 "$2" "${@:3}"; then ok "tui: $1"; else
+        bad "tui: $1: screen does not match /$2/:"
+        pane | sed 's/^/    /'
+    fi
+}
+if ! nsx "${TM[@]}" -f /dev/null new-session -d -s m -x 100 -y 30 \
+    "env -i PATH=$PATH HOME=$WORK LANG=C.UTF-8 TERM=xterm-256color \
+     ASAN_OPTIONS=$ASAN_OPTIONS UBSAN_OPTIONS=$UBSAN_OPTIONS \
+     bash -c 'echo BEFORE-MAILTAP; $MAILTAP -i lo --tui \"tcp port 143\"; echo EXIT-STATUS=\$?; sleep 60'" \
+    2>"$WORK/tmux.err"; then
+    bad "tui: tmux does not start: $(head -3 "$WORK/tmux.err")"
+elif ! pane_wait 5 '^ mailtap .* LIVE *$'; then
+    bad "tui: no LIVE on the status line after 5 s:"
+    pane | sed 's/^/    /'
+else
+    # The capture is open before the view starts: LIVE means it listens.
+    tui_check "status line says LIVE" '^ mailtap .*\| +0 packets +0 sessions +0 credentials +0 dropped .*LIVE *$'
+    # The row and the credential note, timed from the login (live-imap.py).
+    if res=$(nsx "$PY" "$HELPER" login 143 fay "${PW[fay]}" tui "$WORK/tmux.sock"); then
+        ok "tui: session row (imap CLEARTEXT *1) and credential on screen ${res#latency_ms=} ms after the login completed"
+    else
+        bad "tui: $res"
+    fi
+    tui_check "the LOGIN line in the conversation" 'C LOGIN +[A-Z0-9]+ LOGIN fay "Fay \\"Live\\" 6"'
+    "${TM[@]}" send-keys -t m Tab Tab
+    tui_check "credentials pane" 'imap +LOGIN +success +fay +Fay "Live" 6'
+    "${TM[@]}" send-keys -t m Tab
+    "${TM[@]}" send-keys -t m p
+    tui_check "p: PAUSED on the status line" 'PAUSED *$'
+    # Paused, packets wait in the kernel: a login now changes nothing on
+    # screen...
+    counts() { pane | head -1 | grep -oE '[0-9]+ packets +[0-9]+ sessions +[0-9]+ credentials'; }
+    before=$(counts)
+    if ! res=$(nsx "$PY" "$HELPER" login 143 gus "${PW[gus]}" none /dev/null); then
+        bad "tui: login while paused failed: $res"
+    fi
+    sleep 0.3
+    after=$(counts)
+    if [ -z "$before" ] || [ "$before" != "$after" ] || ! pane | grep -q 'PAUSED *$'; then
+        bad "tui: paused, yet the status line went from '$before' to '$after':"
+        pane | sed 's/^/    /'
+    else
+        ok "tui: paused: a login made meanwhile is not read ($after)"
+    fi
+    # ...until p again.
+    "${TM[@]}" send-keys -t m p
+    tui_check "p again: LIVE, and the login made while paused is read" \
+        ' 2 sessions +2 credentials .*LIVE *$'
+    "${TM[@]}" send-keys -t m Tab Tab
+    tui_check "its credential in the credentials pane" 'imap +LOGIN +success +gus +Gus-Live-7'
+    "${TM[@]}" send-keys -t m q
+    if ! pane_wait 5 'EXIT-STATUS=' -S -; then
+        bad "tui: still running 5 s after q:"
+        pane | sed 's/^/    /'
+    elif ! pane -S - | grep -q '^EXIT-STATUS=0$'; then
+        bad "tui: q: $(pane -S - | grep EXIT-STATUS=)"
+    elif pane -S - -J | grep -q 'Sanitizer\|runtime error'; then
+        bad "tui: sanitizer report: $(pane -S - -J | grep -m1 'Sanitizer\|runtime error')"
+    elif pane -S - | grep -q '^BEFORE-MAILTAP$' &&
+        pane -S - | grep -qE '^mailtap: [0-9]+ packets' &&
+        pane -S - | grep -q '^mailtap: 2 credentials, 0 sessions encrypted' &&
+        pane -S - | grep -qE '^mailtap: [0-9]+ packets dropped by the kernel or interface'; then
+        ok "tui: q: exit 0, the terminal restored and the summary on it"
+    else
+        bad "tui: after q, no summary or the screen before mailtap:"
+        pane -S - | sed 's/^/    /'
+    fi
+fi
+"${TM[@]}" kill-server 2>/dev/null
+
+# --- 5. --export: files are created as the user mailtap runs as -------------
 mkdir -m 0700 "$WORK/root-only"
 mkdir -m 0755 "$WORK/root-owned"
 mkdir -m 1777 "$WORK/public"
@@ -335,7 +428,7 @@ if start export-root "$MAILTAP" -- "$MAILTAP" -i lo -q -Z root --export "$WORK/r
     fi
 fi
 
-# --- 5. Without root: setcap, and the error without it ----------------------
+# --- 6. Without root: setcap, and the error without it ----------------------
 AS_NOBODY=(setpriv --reuid=65534 --regid="$(gid_of nobody)" --clear-groups --inh-caps=-all)
 if ! setcap cap_net_raw,cap_net_admin=eip "$WORK/bin/mailtap-caps" 2>"$WORK/setcap.err" ||
     ! getcap "$WORK/bin/mailtap-caps" | grep -q cap_net_raw; then

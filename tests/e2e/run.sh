@@ -8,6 +8,8 @@
 #  - --json is valid and documented, and its credentials are exactly those
 #    captures/expected.tsv lists (written when the captures were made),
 #  - --mask never shows a password in any output,
+#  - --replay=10 plays a capture at ten times its pace (timed) and says
+#    exactly what it says without --replay,
 #  - errors give one clear line and the documented exit status.
 # Usage: MAILTAP=/path/to/mailtap tests/e2e/run.sh [--update]
 #   --update rewrites the expected outputs from the current binary (review
@@ -257,6 +259,57 @@ if [ -n "$first" ]; then
         "$MAILTAP" -r "$TMP/cut-header.pcap"
 fi
 
+# --- --replay ----------------------------------------------------------------
+# pop3-apop-ok.pcap: 22 frames over 4.06 s of capture time, 4.02 s of it a
+# pause before "+OK Logged in" (Dovecot's delay after APOP). At ten times
+# its pace that is 406 ms; measured 410 ms (420-435 ms with the sanitizers)
+# against 3 ms (13 ms) without --replay. The bounds: no less than the span
+# over 10 less 20 ms (the clock cannot run ahead), no more than that plus the
+# run without --replay plus 600 ms (a loaded machine; at its recorded pace,
+# --replay=1 by mistake, it would take 4 s). The pause must be in the
+# output too: the APOP line comes out before it, "+OK Logged in" after.
+rcap=captures/pop3-apop-ok.pcap
+if [ -f $rcap ] && span=$($PY tests/e2e/pcap-time.py span $rcap 2>"$TMP/err"); then
+    t0=$(date +%s%N)
+    "$MAILTAP" -q -r $rcap --json >"$TMP/plain.json" 2>/dev/null
+    plain_ms=$((($(date +%s%N) - t0) / 1000000))
+    # Each line of output with the time it came out, in ms from the start.
+    $PY - "$MAILTAP" $rcap 10 "$TMP/replay.json" >"$TMP/replay.times" 2>"$TMP/err" <<'PYEOF'
+import subprocess, sys, time
+exe, cap, speed, out = sys.argv[1:]
+t0 = time.monotonic()
+p = subprocess.Popen([exe, "-q", "-r", cap, "--replay=" + speed, "--json"],
+                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+with open(out, "wb") as f:
+    for line in p.stdout:
+        f.write(line)
+        print(round((time.monotonic() - t0) * 1000), line.decode("utf-8", "replace"), end="")
+st = p.wait()
+print("exit", st, "total", round((time.monotonic() - t0) * 1000))
+PYEOF
+    read -r _ st _ total_ms < <(tail -1 "$TMP/replay.times")
+    want_ms=$(awk -v s="$span" 'BEGIN { printf "%d", s * 1000 / 10 }')
+    apop_ms=$(awk '/"label":"APOP"/ { print $1; exit }' "$TMP/replay.times")
+    okay_ms=$(awk '/"text":"\+OK Logged in\."/ { print $1; exit }' "$TMP/replay.times")
+    if [ "${st:-}" != 0 ] || [ -z "${total_ms:-}" ]; then
+        bad "--replay=10: exit status ${st:-?}: $(head -3 "$TMP/err")"
+    elif [ "$total_ms" -lt $((want_ms - 20)) ] || [ "$total_ms" -gt $((want_ms + plain_ms + 600)) ]; then
+        bad "--replay=10: took $total_ms ms for $span s of capture, wanted $want_ms ms (run without: $plain_ms ms)"
+    else
+        ok
+    fi
+    if [ -z "$apop_ms" ] || [ -z "$okay_ms" ] || [ $((okay_ms - apop_ms)) -lt 250 ]; then
+        bad "--replay=10: the 4 s pause is not in the output: APOP line at ${apop_ms:-?} ms, +OK at ${okay_ms:-?} ms"
+    else
+        ok
+    fi
+    if [ -s "$TMP/plain.json" ] && cmp -s "$TMP/plain.json" "$TMP/replay.json"; then ok; else
+        bad "--replay=10 --json differs from --json: $(diff "$TMP/plain.json" "$TMP/replay.json" | head -5)"
+    fi
+else
+    bad "cannot time $rcap: $(head -2 "$TMP/err")"
+fi
+
 # --- Errors ----------------------------------------------------------------
 : >"$TMP/empty.pcap"
 check_status "empty file" 1 '^mailtap: .*empty.pcap: empty file' -- "$MAILTAP" -r "$TMP/empty.pcap"
@@ -277,6 +330,33 @@ check_status "two output modes" 2 '--follow and --json cannot be used together' 
 check_status "bad --ports" 2 "--ports: unknown protocol 'ftp'" -- "$MAILTAP" -r x --ports ftp:21
 check_status "bad --ports number" 2 "--ports: port out of range" -- "$MAILTAP" -r x --ports imap:0
 check_status "bad --max-line" 2 "max-line" -- "$MAILTAP" -r x --max-line 3
+# usage_error NAME PATTERN -- command...: exit 2, nothing on standard
+# output, and on standard error one line matching PATTERN, then the usage.
+usage_error() {
+    local name=$1 pattern=$2
+    shift 3
+    "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    local got=$?
+    if [ $got != 2 ]; then
+        bad "$name: exit status $got, wanted 2: $(head -3 "$TMP/err")"
+    elif [ -s "$TMP/out" ]; then
+        bad "$name: standard output not empty: $(head -2 "$TMP/out")"
+    elif ! head -1 "$TMP/err" | grep -Eq -- "^mailtap: $pattern\$" ||
+        ! sed -n 2p "$TMP/err" | grep -q '^usage: mailtap ' ||
+        tail -n +3 "$TMP/err" | grep -q '^[^ ]'; then
+        bad "$name: stderr is not one line /$pattern/ and the usage: $(head -3 "$TMP/err")"
+    else
+        ok
+    fi
+}
+usage_error "--replay with -i" '--replay plays a file \(-r\)' -- "$MAILTAP" -i nosuchif0 --replay
+usage_error "--replay=2 with -i" '--replay plays a file \(-r\)' -- "$MAILTAP" -i nosuchif0 --replay=2
+usage_error "--replay without a source" 'say where packets come from: -r FILE or -i IFACE' -- \
+    "$MAILTAP" --replay=2
+for speed in 0 abc '' 10x -1 0.001 nan inf; do
+    usage_error "--replay=$speed" "--replay takes a speed from 0\\.01 to 1000000, not '$speed'" -- \
+        "$MAILTAP" -r captures/pop3-apop-ok.pcap --replay="$speed" --json
+done
 check_status "no such interface" 1 '^mailtap: nosuchif0: ' -- "$MAILTAP" -i nosuchif0
 if [ -n "$first" ]; then
     check_status "bad filter" 2 "bad filter expression 'tcp port banana'" -- \

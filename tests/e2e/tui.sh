@@ -3,12 +3,14 @@
 # selects a session with credentials, checks the red client line with the
 # password in reverse video, the credentials pane and its jump, search,
 # masking, filtering, saving, resizing, the help, and that quitting (q or
-# Ctrl-C) leaves the terminal as it was. Colors are checked in the escape
-# sequences tmux reports (capture-pane -e).
+# Ctrl-C) leaves the terminal as it was, and --replay: REPLAY on the status
+# line, packets counted as they come due, p pausing and resuming them.
+# Colors are checked in the escape sequences tmux reports (capture-pane -e).
 # Usage: MAILTAP=/path/to/mailtap tests/e2e/tui.sh
 set -u
 cd "$(dirname "$0")/../.."
 MAILTAP=${MAILTAP:-$PWD/mailtap}
+PY=${PYTHON:-python3}
 TMP=$(mktemp -d)
 SOCK="$TMP/tmux.sock"
 T="tmux -S $SOCK"
@@ -170,6 +172,58 @@ check "STARTTLS badge" 'pop3 +STARTTLS'
 check "TLS line in the conversation" '== TLS 1\.3 ClientHello: the rest is encrypted =='
 keys q
 check "quit" 'EXIT-STATUS=0'
+
+# --- --replay: packets come due over time; p pauses them ---------------------
+# imap-login-ok.pcap's 20 frames retimed 0.25 s apart (4.75 s), played at
+# twice their pace: one frame every 125 ms, 2.4 s in all.
+count() { screen | head -1 | sed -nE 's/.*\| +([0-9]+) packets .*/\1/p'; }
+# wait_count TEST [SECS]: up to SECS (5) for the packet count to pass TEST
+# ("-ge 3"); prints the count.
+wait_count() {
+    local n
+    for _ in $(seq $((${2:-5} * 20))); do
+        n=$(count)
+        [ -n "$n" ] && [ "$n" $1 ] && { echo "$n"; return 0; }
+        sleep 0.05
+    done
+    echo "${n:-none}"
+    return 1
+}
+if ! $PY tests/e2e/pcap-time.py even "$CAP" "$TMP/even.pcap" 0.25 2>"$TMP/err"; then
+    bad "pcap-time.py even: $(cat "$TMP/err")"
+else
+    start 100 30 -- -r even.pcap --replay=2
+    check "replay: REPLAY on the status line" '^ mailtap +even\.pcap .* REPLAY *$'
+    # The count grows: seen below 20, then higher, still below 20.
+    if c1=$(wait_count "-ge 1") && [ "$c1" -lt 15 ] && c2=$(wait_count "-gt $c1") && [ "$c2" -lt 20 ]; then
+        ok
+        keys p
+        check "replay: p: PAUSED" ' PAUSED *$'
+        p1=$(count)
+        sleep 1.5
+        p2=$(count)
+        if [ -n "$p1" ] && [ "$p1" = "$p2" ] && [ "$p1" -lt 20 ]; then ok; else
+            bad "replay: paused, the packet count went from '$p1' to '$p2' in 1.5 s (of 20)"
+        fi
+        keys p
+        check "replay: p again: REPLAY" ' REPLAY *$'
+        # The pause stopped the replay clock too: the frames that would have
+        # come due during it keep their pace (one every 125 ms) instead of
+        # all arriving at once.
+        p3=$(count)
+        if [ -n "$p3" ] && [ "$p3" -le $((p2 + 4)) ]; then ok; else
+            bad "replay: 0.2 s after resuming at $p2 packets the count is already $p3"
+        fi
+        if n=$(wait_count "-eq 20"); then ok; else bad "replay: resumed, $n packets after 5 s, not 20"; fi
+        check "replay: the session and its credential" '\| +20 packets +1 sessions +1 credentials '
+        check "replay: the credential note" '\*\* credential: LOGIN via LOGIN, user alice, password Wonderland-42: success'
+    else
+        bad "replay: the packet count does not grow by steps (seen ${c1:-none}, then ${c2:-none}, of 20)"
+    fi
+    keys q
+    check "replay: q quits" 'EXIT-STATUS=0'
+    check "replay: summary after quitting" '^mailtap: 20 packets'
+fi
 
 echo "tui: $pass passed, $fail failed"
 [ $fail -eq 0 ]
