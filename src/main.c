@@ -676,7 +676,9 @@ int main(int argc, char **argv)
                                     .pump = pump_step, .counts = pump_counts,
                                     .pause = pump_pause, .ctx = &pu};
         char name[512];
-        snprintf(name, sizeof name, "%s%s%s%s", o.cap.file ? o.cap.file : o.cap.iface,
+        snprintf(name, sizeof name, "%s%s%s%s",
+                 o.cap.file ? (strcmp(o.cap.file, "-") ? o.cap.file : "standard input")
+                            : o.cap.iface,
                  o.filter ? " '" : "", o.filter ? o.filter : "", o.filter ? "'" : "");
         src.name = name;
         struct mt_tui_opts to = {.color = oo.color, .mask = o.mask};

@@ -111,6 +111,8 @@ struct ui {
     uint64_t conv_top, conv_cur;
     size_t hscroll;
     int paused, eof, help;
+    int key_fd;                 /* where keys come from: stdin, or /dev/tty */
+    FILE *key_in;               /* opened here when stdin is the capture */
     int src_status;
     char prompt_kind;           /* 0, '/', 's' */
     char input[256];
@@ -887,8 +889,22 @@ static int start_curses(struct ui *u, char *err, size_t errlen)
     setlocale(LC_ALL, "");
     const char *cs = nl_langinfo(CODESET);
     u->utf8 = cs && strcmp(cs, "UTF-8") == 0;
-    SCREEN *scr = newterm(NULL, stdout, stdin);
+    /* With "-r -" standard input is the capture: keys come from the
+     * terminal itself. */
+    u->key_in = stdin;
+    if (!isatty(STDIN_FILENO)) {
+        u->key_in = fopen("/dev/tty", "r");
+        if (!u->key_in) {
+            snprintf(err, errlen,
+                     "no terminal to read keys from (standard input is not one): use --follow");
+            return -1;
+        }
+    }
+    u->key_fd = fileno(u->key_in);
+    SCREEN *scr = newterm(NULL, stdout, u->key_in);
     if (!scr) {
+        if (u->key_in != stdin)
+            fclose(u->key_in);
         const char *term = getenv("TERM");
         snprintf(err, errlen, "cannot start the terminal interface (TERM=%s); use --follow",
                  term ? term : "unset");
@@ -1007,7 +1023,7 @@ int mt_tui_run(struct mt_tui_model *m, const struct mt_tui_source *src,
             wait_us = FRAME_US - (t - last_draw); /* come back to draw */
         }
         /* Then the keyboard (and the capture, when live). */
-        struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {src->fd, POLLIN, 0}};
+        struct pollfd pf[2] = {{u.key_fd, POLLIN, 0}, {src->fd, POLLIN, 0}};
         int nfd = src->live && src->fd >= 0 && !u.paused && !u.eof ? 2 : 1;
         int timeout = wait_us < 0 ? 1000 : (int)((wait_us + 999) / 1000);
         if (timeout > 1000)
@@ -1026,6 +1042,8 @@ int mt_tui_run(struct mt_tui_model *m, const struct mt_tui_source *src,
             break;
     }
     restore_terminal();
+    if (u.key_in && u.key_in != stdin)
+        fclose(u.key_in);
     release_fatal_signals();
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

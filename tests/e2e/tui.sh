@@ -225,5 +225,28 @@ else
     check "replay: summary after quitting" '^mailtap: 20 packets'
 fi
 
+# --- the capture on standard input: keys come from the terminal ----------------
+start 100 30 -- -r - "<$CAP"
+check "stdin capture: read" 'mailtap +standard input .* 20 packets +1 sessions +1 credentials'
+keys Tab Tab
+check "stdin capture: keys reach the interface" 'imap +LOGIN +success +alice'
+keys q
+check "stdin capture: q quits" 'EXIT-STATUS=0'
+
+# --- a crash leaves the terminal usable ------------------------------------
+start 100 30 -- -r "$CAP" --tui-sessions 4242
+check "crash test: interface up" 'C LOGIN +[A-Z0-9]+ LOGIN alice'
+tty=$($T display-message -p -t m '#{pane_tty}')
+pid=$(pgrep -n -f -- "--tui-sessions 4242")
+if [ -n "$pid" ] && stty -F "$tty" -a | grep -qw -- -icanon; then ok; else
+    bad "crash test: no mailtap process, or the terminal was not in raw mode while it ran"
+fi
+[ -n "$pid" ] && kill -SEGV "$pid"
+check "crash test: mailtap died of the signal" 'EXIT-STATUS=[1-9]'
+check "crash test: the screen before mailtap is back" 'BEFORE-MAILTAP'
+if stty -F "$tty" -a | grep -qw icanon && stty -F "$tty" -a | grep -qw echo; then ok; else
+    bad "crash test: the terminal was left raw: $(stty -F "$tty" -a | grep -o -- '-*icanon\|-*echo ')"
+fi
+
 echo "tui: $pass passed, $fail failed"
 [ $fail -eq 0 ]
