@@ -13,6 +13,7 @@
 #include "mailtap/dissect.h"
 #include "mailtap/flow.h"
 #include "mailtap/output.h"
+#include "mailtap/tui_model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mt_bus_add(&bus, sink);
     if (mt_creds_sink(devnull, &oo, &sink) == 0)
         mt_bus_add(&bus, sink);
+    /* The interface's model and spool, with small limits so that they are
+     * reached; everything it kept is read back at the end. */
+    struct mt_tui_model model;
+    char err[256];
+    int have_model = mt_tui_model_init(&model, 3, 2, 8192 + (size_t)data[0] * 64, err,
+                                       sizeof err) == 0;
+    if (have_model)
+        mt_bus_add(&bus, mt_tui_model_sink(&model));
     struct mt_dissect_config dcfg;
     mt_dissect_default_config(&dcfg);
     dcfg.max_line = 256; /* reach the long-line paths with small inputs */
@@ -71,6 +80,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     mt_flow_finish(t);
     mt_bus_finish(&bus);
+    if (have_model) {
+        static uint8_t text[65536];
+        for (size_t s = 0; s < model.n; s++) {
+            for (uint64_t r = 0; r < model.s[s].ix.count; r++) {
+                struct mt_rec rec;
+                long n = mt_spool_read(model.spool, &model.s[s].ix, r, &rec, text, sizeof text);
+                if (n < 0 || (size_t)n > rec.len || rec.nspans > MT_SPOOL_SPANS)
+                    __builtin_trap(); /* what the index counts must read back */
+            }
+        }
+        for (size_t c = 0; c < model.nc; c++)
+            if (model.c[c].session >= model.n)
+                __builtin_trap();
+        mt_tui_model_free(&model);
+    }
     mt_flow_destroy(t);
     mt_dissector_destroy(dis);
     mt_bus_destroy(&bus);
