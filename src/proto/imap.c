@@ -125,6 +125,8 @@ static void resolve_login(struct imap *m, enum mt_result r)
     mt_pending_resolve(m->s, &m->login, r);
 }
 
+static void finish_auth(struct imap *m, enum mt_result r);
+
 /* --- client ------------------------------------------------------------------- */
 
 /* Appends to a LOGIN argument of the pending credential. */
@@ -200,8 +202,14 @@ static void client_auth_line(struct imap *m, const struct mt_line *l)
 static void client_line(struct imap *m, const struct mt_line *l)
 {
     if (m->in_auth && !m->cmd_active) {
-        client_auth_line(m, l);
-        return;
+        /* A SASL response is base64 or "*", never with a space; a tagged
+         * command always has one. Seeing a command means the exchange's
+         * tagged reply was missed: its outcome is unknown. */
+        if (!memchr(l->p, ' ', l->n)) {
+            client_auth_line(m, l);
+            return;
+        }
+        finish_auth(m, MT_RESULT_UNKNOWN);
     }
     const uint8_t *p = l->p;
     size_t n = l->n;

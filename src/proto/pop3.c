@@ -172,8 +172,15 @@ static void client_auth_line(struct pop3 *p, const struct mt_line *l)
 static void client_line(struct pop3 *p, const struct mt_line *l)
 {
     if (p->in_auth) {
-        client_auth_line(p, l);
-        return;
+        /* SASL responses never hold a space, commands with arguments do:
+         * one means the exchange's verdict was missed (unknown). */
+        if (!memchr(l->p, ' ', l->n)) {
+            client_auth_line(p, l);
+            return;
+        }
+        finish_auth(p, MT_RESULT_UNKNOWN);
+        if (p->qlen && p->queue[p->qhead] == CMD_AUTH)
+            pop(p); /* its reply was missed too */
     }
     char label[16];
     mt_label_word(l->p, l->n, label, sizeof label);

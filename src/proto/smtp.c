@@ -154,6 +154,13 @@ static void client_line(struct smtp *m, const struct mt_line *l)
         mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_BODY, "", &u, NULL, 0);
         return;
     }
+    if (m->in_auth && memchr(l->p, ' ', l->n)) {
+        /* A command: the verdict was missed (a client waits for it before
+         * its next command), and so was the reply AUTH waits for. */
+        finish_auth(m, MT_RESULT_UNKNOWN);
+        if (head(m) == CMD_AUTH)
+            pop(m);
+    }
     if (m->in_auth) {
         unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
         struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};

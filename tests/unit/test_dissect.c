@@ -319,6 +319,16 @@ static void test_invalid_base64_is_reported(void)
                 "CRED smtp LOGIN/AUTH user=u pass=p hash=- success\n");
 }
 
+static void test_pop3_auth_reply_missed(void)
+{
+    static const struct turn t[] = {S("+OK ready\r\n"), C("AUTH PLAIN\r\n"), S("+ \r\n"),
+                                    C("AHRpbQB0YW5zdGFhZg==\r\n"), C("USER u\r\n"), S("+OK\r\n"),
+                                    C("PASS p\r\n"), S("-ERR no\r\n")};
+    CHECK_CREDS(t, 110,
+                "CRED pop3 PLAIN/AUTH user=tim pass=tanstaaf hash=- unknown\n"
+                "CRED pop3 USER/USER user=u pass=p hash=- failure\n");
+}
+
 static void test_pop3_body_is_not_commands(void)
 {
     static const struct turn t[] = {
@@ -394,6 +404,20 @@ static void test_imap_sasl_ir_highlighted(void)
     CHECK_LOGGED("C AUTHENTICATE|A1 AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZg==|!<AHRpbQB0YW5zdGFhZg==>");
 }
 
+/* The tagged reply to AUTHENTICATE is missed: the next command (it has a
+ * space, base64 never does) ends the exchange as unknown and is read as a
+ * command, not as a SASL response. */
+static void test_imap_auth_reply_missed(void)
+{
+    static const struct turn t[] = {S("* OK ready\r\n"), C("a1 AUTHENTICATE PLAIN\r\n"),
+                                    S("+ \r\n"), C("AHRpbQB0YW5zdGFhZg==\r\n"),
+                                    C("a2 LOGIN u p\r\n"), S("a2 OK\r\n")};
+    CHECK_CREDS(t, 143,
+                "CRED imap PLAIN/AUTHENTICATE user=tim pass=tanstaaf hash=- unknown\n"
+                "CRED imap LOGIN/LOGIN user=u pass=p hash=- success\n");
+    CHECK_LOGGED("C LOGIN|a2 LOGIN u p|<u>|!<p>");
+}
+
 static void test_imap_literals_are_not_commands(void)
 {
     static const struct turn t[] = {
@@ -466,6 +490,19 @@ static void test_smtp_data_and_bdat(void)
     CHECK_LOGGED("C |QUIT");
     CHECK_LOGGED("C .|.");
     CHECK_LOGGED("S 250|250 queued");
+}
+
+static void test_smtp_auth_reply_missed(void)
+{
+    static const struct turn t[] = {S("220 mx\r\n"), C("AUTH LOGIN\r\n"), S("334 VXNlcm5hbWU6\r\n"),
+                                    C("dGlt\r\n"), S("334 UGFzc3dvcmQ6\r\n"), C("c2VjcmV0\r\n"),
+                                    C("MAIL FROM:<tim@example.test>\r\n"), S("250 ok\r\n"),
+                                    C("AUTH PLAIN AHUAcA==\r\n"), S("535 no\r\n")};
+    /* Later replies still match their commands. */
+    CHECK_CREDS(t, 587,
+                "CRED smtp LOGIN/AUTH user=tim pass=secret hash=- unknown\n"
+                "CRED smtp PLAIN/AUTH user=u pass=p hash=- failure\n");
+    CHECK_LOGGED("C MAIL|MAIL FROM:<tim@example.test>");
 }
 
 static void test_smtp_data_refused(void)
@@ -626,18 +663,21 @@ int register_dissect_suite(void)
         !CU_add_test(s, "POP3 APOP", test_pop3_apop) ||
         !CU_add_test(s, "POP3 AUTH PLAIN and LOGIN", test_pop3_auth_plain_ir_and_login) ||
         !CU_add_test(s, "POP3 AUTH cancelled", test_pop3_auth_cancel) ||
+        !CU_add_test(s, "POP3 AUTH reply missed", test_pop3_auth_reply_missed) ||
         !CU_add_test(s, "POP3 message body", test_pop3_body_is_not_commands) ||
         !CU_add_test(s, "POP3 STLS", test_pop3_stls) ||
         !CU_add_test(s, "IMAP LOGIN forms", test_imap_login_forms) ||
         !CU_add_test(s, "IMAP AUTHENTICATE", test_imap_authenticate) ||
         !CU_add_test(s, "IMAP literals", test_imap_literals_are_not_commands) ||
         !CU_add_test(s, "IMAP SASL-IR highlighted", test_imap_sasl_ir_highlighted) ||
+        !CU_add_test(s, "IMAP AUTHENTICATE reply missed", test_imap_auth_reply_missed) ||
         !CU_add_test(s, "IMAP STARTTLS", test_imap_starttls) ||
         !CU_add_test(s, "IMAP STARTTLS refused", test_imap_starttls_refused) ||
         !CU_add_test(s, "IMAP LOGIN without arguments", test_imap_login_without_arguments) ||
         !CU_add_test(s, "SMTP AUTH", test_smtp_auth) ||
         !CU_add_test(s, "SMTP DATA and BDAT", test_smtp_data_and_bdat) ||
         !CU_add_test(s, "SMTP DATA refused", test_smtp_data_refused) ||
+        !CU_add_test(s, "SMTP AUTH reply missed", test_smtp_auth_reply_missed) ||
         !CU_add_test(s, "invalid base64 is reported", test_invalid_base64_is_reported) ||
         !CU_add_test(s, "recognition by greeting", test_detect_by_greeting) ||
         !CU_add_test(s, "--ports", test_parse_ports) ||
