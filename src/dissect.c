@@ -221,15 +221,23 @@ void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n)
     mt_lines_expect_raw(&s->lines[dir], n);
 }
 
+uint64_t mt_raw_left(const struct mt_dsession *s, enum mt_dir dir) { return s->lines[dir].raw_left; }
+
+void mt_cancel_raw(struct mt_dsession *s, enum mt_dir dir) { s->lines[dir].raw_left = 0; }
+
 mt_time_us mt_now(const struct mt_dsession *s) { return s->now; }
+
+int mt_mem_take(struct mt_dsession *s, size_t n) { return mt_budget_take(&s->d->mem, n); }
+
+void mt_mem_give(struct mt_dsession *s, size_t n) { mt_budget_give(&s->d->mem, n); }
 
 struct mt_sasl *mt_sasl_acquire(struct mt_dsession *s)
 {
-    if (!mt_budget_take(&s->d->mem, mt_sasl_footprint()))
+    if (!mt_mem_take(s, mt_sasl_footprint()))
         return NULL;
     struct mt_sasl *sasl = mt_sasl_new();
     if (!sasl)
-        mt_budget_give(&s->d->mem, mt_sasl_footprint());
+        mt_mem_give(s, mt_sasl_footprint());
     return sasl;
 }
 
@@ -238,7 +246,7 @@ void mt_sasl_release(struct mt_dsession *s, struct mt_sasl *sasl)
     if (!sasl)
         return;
     mt_sasl_free(sasl);
-    mt_budget_give(&s->d->mem, mt_sasl_footprint());
+    mt_mem_give(s, mt_sasl_footprint());
 }
 
 /* --- framing callbacks ------------------------------------------------------- */

@@ -55,6 +55,11 @@ void mt_start_tls(struct mt_dsession *s);
 /* The next n bytes of dir are counted data (literal, BDAT chunk). */
 void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n);
 
+/* Counted data of dir still expected; and forgetting it (announced data
+ * that will not come, such as a literal the server refused). */
+uint64_t mt_raw_left(const struct mt_dsession *s, enum mt_dir dir);
+void mt_cancel_raw(struct mt_dsession *s, enum mt_dir dir);
+
 /* Time of the data being processed. */
 mt_time_us mt_now(const struct mt_dsession *s);
 
@@ -77,7 +82,9 @@ struct mt_pending {
     uint64_t msg_seq;
 };
 
-/* A fresh pending credential (NULL if out of memory). */
+/* A fresh pending credential, charged to --max-parse-mem (NULL when it does
+ * not fit or memory is out: the login is then not reported, and the refusal
+ * is counted). */
 struct mt_pending *mt_pending_new(struct mt_dsession *s, const char *mech, const char *via,
                                   int starttls_offered, uint64_t msg_seq);
 void mt_pending_set_user(struct mt_pending *p, const uint8_t *u, size_t n);
@@ -89,7 +96,16 @@ int mt_pending_from_sasl(struct mt_pending *p, const struct mt_sasl *sasl);
 /* Reports the credential with its outcome and frees it; *pp becomes NULL. */
 void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_result r);
 
+/* Frees it without reporting it; *pp becomes NULL. */
+void mt_pending_free(struct mt_dsession *s, struct mt_pending **pp);
+
 /* --- SASL exchanges --------------------------------------------------------- */
+
+/* Memory held for a session beyond its fixed state is charged to
+ * --max-parse-mem: take returns 0 (and counts a refusal) when it does not
+ * fit. */
+int mt_mem_take(struct mt_dsession *s, size_t n);
+void mt_mem_give(struct mt_dsession *s, size_t n);
 
 /* A SASL observer for the session, charged to --max-parse-mem; NULL when it
  * does not fit (the exchange is then not decoded). */

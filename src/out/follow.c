@@ -124,8 +124,8 @@ static void message(struct follow *f, const struct mt_event *ev)
     }
     put_spans(f, m->text, m->len, m);
     if (m->truncated)
-        fputs(f->color ? DIM "[line cut: longer than --max-line]" UNDIM
-                       : "[line cut: longer than --max-line]",
+        fputs(f->color ? DIM "[line cut: --max-line or --max-parse-mem]" UNDIM
+                       : "[line cut: --max-line or --max-parse-mem]",
               f->out);
     f->open_partial = m->partial;
     if (!m->partial)

@@ -8,9 +8,13 @@
 struct mt_pending *mt_pending_new(struct mt_dsession *s, const char *mech, const char *via,
                                   int starttls_offered, uint64_t msg_seq)
 {
-    struct mt_pending *p = calloc(1, sizeof *p);
-    if (!p)
+    if (!mt_mem_take(s, sizeof(struct mt_pending)))
         return NULL;
+    struct mt_pending *p = calloc(1, sizeof *p);
+    if (!p) {
+        mt_mem_give(s, sizeof(struct mt_pending));
+        return NULL;
+    }
     size_t i = 0;
     for (; mech[i] && i < MT_SASL_MECH_MAX; i++)
         p->mech[i] = mech[i];
@@ -91,8 +95,16 @@ void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_r
     c.starttls_offered = p->starttls_offered;
     c.msg_seq = p->msg_seq;
     mt_emit_credential(s, &c);
-    free(p);
+    mt_pending_free(s, pp);
+}
+
+void mt_pending_free(struct mt_dsession *s, struct mt_pending **pp)
+{
+    if (!*pp)
+        return;
+    free(*pp);
     *pp = NULL;
+    mt_mem_give(s, sizeof(struct mt_pending));
 }
 
 static void warn_base64(struct mt_dsession *s, const struct mt_sasl *sasl, int before,

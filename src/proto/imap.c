@@ -33,6 +33,12 @@ struct imap {
     uint64_t secret_seq;
     struct tag starttls_tag;
     int starttls_waiting;
+    /* A synchronising literal {n} the client may only send after the
+     * server's "+": if the command's tagged reply comes first, the server
+     * refused it and those bytes will never come. */
+    int sync_pending;
+    struct tag sync_tag;
+    uint64_t sync_size;
     int server_cont;    /* the next server line continues one cut by a literal */
 };
 
@@ -60,12 +66,13 @@ static int tag_eq(const struct tag *t, const uint8_t *p, size_t n)
 
 /* A literal announced at the end of a line: "{123}", "{123+}", "~{123}".
  * Returns 1 and its size, and where it starts in the line. */
-static int literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at)
+static int literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at, int *plus)
 {
     if (n < 3 || p[n - 1] != '}')
         return 0;
     size_t i = n - 1;
-    if (i > 0 && p[i - 1] == '+')
+    *plus = i > 0 && p[i - 1] == '+';
+    if (*plus)
         i--;
     size_t end = i;
     while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
@@ -118,8 +125,7 @@ static void scan_response_code(struct imap *m, const uint8_t *p, size_t n)
 static void resolve_login(struct imap *m, enum mt_result r)
 {
     if (m->login && !m->login->has_user && !m->login->has_password) {
-        free(m->login);
-        m->login = NULL;
+        mt_pending_free(m->s, &m->login);
         return;
     }
     mt_pending_resolve(m->s, &m->login, r);
@@ -215,8 +221,9 @@ static void client_line(struct imap *m, const struct mt_line *l)
     size_t n = l->n;
     uint64_t lit = 0;
     size_t lit_at = n;
-    int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at)
-                               : literal_at_end(p, n, &lit, &lit_at);
+    int plus = 0;
+    int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at, &plus)
+                               : literal_at_end(p, n, &lit, &lit_at, &plus);
     if (l->truncated)
         lit_at = n;
     size_t pos = 0;
@@ -258,6 +265,9 @@ static void client_line(struct imap *m, const struct mt_line *l)
         m->login->msg_seq = seq;
     if (has_lit) {
         mt_expect_raw(m->s, MT_DIR_CLIENT, lit);
+        m->sync_pending = !plus && lit > 0;
+        m->sync_tag = m->cmd_tag;
+        m->sync_size = mt_raw_left(m->s, MT_DIR_CLIENT);
         m->cmd_active = 1;
         m->literal_arg = is_login && m->login_arg < 2 ? m->login_arg++ : -1;
         return;
@@ -286,7 +296,7 @@ static void finish_auth(struct imap *m, enum mt_result r)
         mt_pending_new(m->s, "", "AUTHENTICATE", m->auth_starttls_offered, m->secret_seq);
     if (pend && mt_pending_from_sasl(pend, m->sasl))
         mt_pending_resolve(m->s, &pend, mt_sasl_cred(m->sasl)->cancelled ? MT_RESULT_FAILURE : r);
-    free(pend);
+    mt_pending_free(m->s, &pend);
 }
 
 static void server_line(struct imap *m, const struct mt_line *l)
@@ -295,12 +305,14 @@ static void server_line(struct imap *m, const struct mt_line *l)
     size_t n = l->n;
     uint64_t lit = 0;
     size_t lit_at;
-    int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at)
-                               : literal_at_end(p, n, &lit, &lit_at);
+    int plus = 0;
+    int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at, &plus)
+                               : literal_at_end(p, n, &lit, &lit_at, &plus);
     if (m->server_cont) {
         /* The rest of a response that carried a literal. */
         mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, "", l, NULL, 0);
     } else if (n >= 1 && p[0] == '+') {
+        m->sync_pending = 0; /* "+ go ahead": the literal will come */
         if (m->in_auth) {
             size_t skip = n >= 2 && p[1] == ' ' ? 2 : 1;
             mt_auth_server(m->s, m->sasl, p + skip, n - skip);
@@ -338,6 +350,16 @@ static void server_line(struct imap *m, const struct mt_line *l)
         }
         if (tn && m->in_auth && tag_eq(&m->auth_tag, p + ts, tn))
             finish_auth(m, r);
+        if (tn && m->sync_pending && tag_eq(&m->sync_tag, p + ts, tn)) {
+            /* Answered before any byte of its literal: refused, so the
+             * client goes on with new commands, not literal data. */
+            m->sync_pending = 0;
+            if (mt_raw_left(m->s, MT_DIR_CLIENT) == m->sync_size) {
+                mt_cancel_raw(m->s, MT_DIR_CLIENT);
+                m->cmd_active = 0;
+                m->literal_arg = -1;
+            }
+        }
         if (tn && m->starttls_waiting && tag_eq(&m->starttls_tag, p + ts, tn)) {
             m->starttls_waiting = 0;
             if (ok)
@@ -364,6 +386,8 @@ static void imap_raw(void *st, enum mt_dir dir, const struct mt_line *l, int las
 {
     struct imap *m = st;
     (void)last;
+    if (dir == MT_DIR_CLIENT)
+        m->sync_pending = 0; /* the literal is coming */
     if (dir == MT_DIR_CLIENT && m->literal_arg >= 0) {
         /* A LOGIN argument sent as a literal: its bytes exactly, line ends
          * included. */
@@ -402,7 +426,7 @@ static void imap_end(void *st)
 static void imap_destroy(void *st)
 {
     struct imap *m = st;
-    free(m->login);
+    mt_pending_free(m->s, &m->login);
     mt_sasl_release(m->s, m->sasl);
     free(m);
 }

@@ -36,10 +36,29 @@ static void remember_tail(struct mt_lines *l, const uint8_t *rest, size_t rn)
     l->tail_len = keep_old + rn;
 }
 
+/* A buffer grown for a long line is not kept for the next one (the budget
+ * is shared by all sessions); small ones are, to spare the allocator. */
+static void give_back(struct mt_lines *l)
+{
+    if (l->cap > 256 && l->len == 0) {
+        free(l->buf);
+        mt_budget_give(l->budget, l->cap);
+        l->buf = NULL;
+        l->cap = 0;
+    }
+}
+
 /* Appends to the partial line, up to the limit; beyond it the line is
  * marked discarding and only its last bytes are remembered. */
 static void keep(struct mt_lines *l, const uint8_t *p, size_t n)
 {
+    if (l->discarding) {
+        /* Already cut (too long, or no memory): nothing more is kept, even
+         * if memory is free again, or the line would resume mid-way. */
+        l->dropped += n;
+        remember_tail(l, p, n);
+        return;
+    }
     size_t room = l->max - l->len;
     size_t take = n < room ? n : room;
     if (take > 0) {
@@ -118,6 +137,7 @@ static void complete(struct mt_lines *l, const uint8_t *p, size_t upto, int no_e
     l->discarding = 0;
     l->tail_len = 0;
     emit(l->buf, len, truncated, tail, tail_len, no_eol, raw, last, ops, ctx);
+    give_back(l);
 }
 
 void mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n, const struct mt_lines_ops *ops,

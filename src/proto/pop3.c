@@ -38,11 +38,19 @@ struct pop3 {
     uint64_t secret_seq;
 };
 
+static void finish_auth(struct pop3 *p, enum mt_result r);
+
 static void push(struct pop3 *p, enum pending_cmd c)
 {
-    if (p->qlen == QUEUE_MAX) { /* pipelining beyond reason: forget the oldest */
-        p->qhead = (p->qhead + 1) % QUEUE_MAX;
-        p->qlen--;
+    if (p->qlen == QUEUE_MAX) {
+        /* Pipelining beyond reason: replies can no longer be matched to
+         * commands. Rather than judge a login by the wrong reply, what waits
+         * is settled as unknown and matching starts afresh. */
+        mt_emit_warning(p->s, "more than 64 commands await replies; replies no longer matched");
+        p->qlen = 0;
+        p->body = 0;
+        mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
+        finish_auth(p, MT_RESULT_UNKNOWN);
     }
     p->queue[(p->qhead + p->qlen) % QUEUE_MAX] = (uint8_t)c;
     p->qlen++;
@@ -74,7 +82,7 @@ static void finish_auth(struct pop3 *p, enum mt_result r)
     struct mt_pending *pend = mt_pending_new(p->s, "", "AUTH", p->auth_stls_offered, p->secret_seq);
     if (pend && mt_pending_from_sasl(pend, p->sasl))
         mt_pending_resolve(p->s, &pend, mt_sasl_cred(p->sasl)->cancelled ? MT_RESULT_FAILURE : r);
-    free(pend);
+    mt_pending_free(p->s, &pend);
 }
 
 /* The greeting's <timestamp>, which APOP digests are salted with. */
@@ -315,7 +323,7 @@ static void pop3_end(void *st)
 static void pop3_destroy(void *st)
 {
     struct pop3 *p = st;
-    free(p->pending);
+    mt_pending_free(p->s, &p->pending);
     mt_sasl_release(p->s, p->sasl);
     free(p);
 }

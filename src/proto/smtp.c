@@ -31,11 +31,16 @@ static void *smtp_create(struct mt_dsession *s)
     return m;
 }
 
+static void finish_auth(struct smtp *m, enum mt_result r);
+
 static void push(struct smtp *m, enum cmd c)
 {
     if (m->qlen == QUEUE_MAX) {
-        m->qhead = (m->qhead + 1) % QUEUE_MAX;
-        m->qlen--;
+        /* Replies can no longer be matched: settle what waits as unknown
+         * rather than judge it by the wrong reply, and start afresh. */
+        mt_emit_warning(m->s, "more than 64 commands await replies; replies no longer matched");
+        m->qlen = 0;
+        finish_auth(m, MT_RESULT_UNKNOWN);
     }
     m->queue[(m->qhead + m->qlen) % QUEUE_MAX] = (uint8_t)c;
     m->qlen++;
@@ -60,7 +65,7 @@ static void finish_auth(struct smtp *m, enum mt_result r)
         mt_pending_new(m->s, "", "AUTH", m->auth_starttls_offered, m->secret_seq);
     if (pend && mt_pending_from_sasl(pend, m->sasl))
         mt_pending_resolve(m->s, &pend, mt_sasl_cred(m->sasl)->cancelled ? MT_RESULT_FAILURE : r);
-    free(pend);
+    mt_pending_free(m->s, &pend);
 }
 
 /* --- server ----------------------------------------------------------------- */
