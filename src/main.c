@@ -534,8 +534,8 @@ static void print_summary(const struct pipeline *pl, const struct options *o,
             ds.credentials, ds.tls_sessions);
     if (ds.mem_refused)
         fprintf(stderr,
-                "mailtap: %" PRIu64 " buffers refused by --max-parse-mem (lines cut, TLS hellos "
-                "or SASL exchanges not decoded)\n",
+                "mailtap: %" PRIu64 " buffers refused by --max-parse-mem (lines cut; TLS hellos, "
+                "SASL exchanges or logins awaiting their reply not decoded)\n",
                 ds.mem_refused);
     if (ds.lines_truncated)
         fprintf(stderr,
