@@ -98,6 +98,9 @@ static void keep(struct mt_lines *l, const uint8_t *p, size_t n)
 static void emit(const uint8_t *p, size_t n, int truncated, const uint8_t *tail, size_t tail_len,
                  int no_eol, int raw, int last, const struct mt_lines_ops *ops, void *ctx)
 {
+    static const uint8_t none[1];
+    if (!p)
+        p = none; /* no buffer was kept (memory refused): protocols never see NULL */
     size_t eol = no_eol ? 0 : 1;
     if (!no_eol && !truncated && n > 0 && p[n - 1] == '\r')
         n--, eol = 2;
