@@ -49,11 +49,12 @@ static int check_magic(const char *file, char *err, size_t errlen)
         return -1;
     }
     uint8_t m[4];
+    errno = 0;
     size_t n = fread(m, 1, 4, f);
-    int read_error = ferror(f);
+    int read_error = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (read_error) {
-        snprintf(err, errlen, "%s: read error", file);
+        snprintf(err, errlen, "%s: %s", file, strerror(read_error));
         return -1;
     }
     if (n == 0) {

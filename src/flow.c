@@ -383,12 +383,26 @@ void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
         begin_connection(t, f, pkt, src_side);
     }
 
+    enum mt_dir dir = src_side == f->client_side ? MT_DIR_CLIENT : MT_DIR_SERVER;
+    struct mt_reasm *r = &f->rs[dir];
+    if (pkt->flags & MT_TCP_RST) {
+        /* Only a RST in the window ends the connection (RFC 5961 section
+         * 3): one far from the sender's stream, spoofed or meant to make
+         * an observer stop looking, is ignored as its receiver would. It
+         * does not count as activity either. */
+        if (!mt_reasm_rst_acceptable(r, pkt->seq)) {
+            t->st.rst_ignored++;
+            return;
+        }
+        finish_session(t, f, MT_CLOSE_RESET);
+        retire(t, f);
+        return;
+    }
+
     f->last_ts = t->now;
     list_remove(&t->open, f);
     list_append(&t->open, f);
 
-    enum mt_dir dir = src_side == f->client_side ? MT_DIR_CLIENT : MT_DIR_SERVER;
-    struct mt_reasm *r = &f->rs[dir];
     uint32_t seq = pkt->seq;
     if (pkt->flags & MT_TCP_SYN) {
         if (!r->started) {
@@ -397,11 +411,6 @@ void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
             f->isn[dir] = seq;
         }
         seq += 1; /* the SYN occupies one sequence number */
-    }
-    if (pkt->flags & MT_TCP_RST) {
-        finish_session(t, f, MT_CLOSE_RESET);
-        retire(t, f);
-        return;
     }
     if (!r->started)
         mt_reasm_start(r, seq);

@@ -517,8 +517,11 @@ static void print_summary(const struct pipeline *pl, const struct options *o,
                 pl->bad_checksums, o->checksum == CSUM_VERIFY ? " dropped" : " (kept)");
     fprintf(stderr,
             "mailtap: %" PRIu64 " gaps (%" PRIu64 " bytes missing), %" PRIu64
-            " retransmitted or overlapping bytes dropped\n",
+            " retransmitted or overlapping bytes dropped",
             st.gaps, st.gap_bytes, st.dup_bytes);
+    if (st.rst_ignored)
+        fprintf(stderr, ", %" PRIu64 " resets out of window ignored", st.rst_ignored);
+    fputc('\n', stderr);
     if (st.evicted || st.timed_out || st.buffer_flushes || st.limit_gaps || st.out_of_window)
         fprintf(stderr,
                 "mailtap: limits: %" PRIu64 " sessions evicted (--max-flows), %" PRIu64

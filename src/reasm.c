@@ -233,3 +233,21 @@ void mt_reasm_release(struct mt_reasm *r, struct mt_reasm_budget *b)
     while (r->held)
         unlink_head(r, b);
 }
+
+int mt_reasm_rst_acceptable(const struct mt_reasm *r, uint32_t seq)
+{
+    if (!r->started)
+        return 1;
+    /* The sender has sent at least up to the furthest byte seen from it,
+     * so its RST (which carries SND.NXT, or the peer's last ACK) may be
+     * that far ahead of what could be delivered in order. Held data lies
+     * within MT_REASM_MAX_AHEAD; a FIN further than that is not counted. */
+    uint64_t top = r->next_off;
+    if (r->held_tail && r->held_tail->off + r->held_tail->len > top)
+        top = r->held_tail->off + r->held_tail->len;
+    if (r->fin_seen && r->fin_off + 1 > top && r->fin_off - r->next_off < MT_REASM_MAX_AHEAD)
+        top = r->fin_off + 1;
+    int64_t off = (int64_t)r->next_off + (int32_t)(seq - r->next_seq);
+    return off + (int64_t)MT_REASM_RST_WINDOW >= (int64_t)r->next_off &&
+           off <= (int64_t)(top + MT_REASM_RST_WINDOW);
+}

@@ -41,6 +41,7 @@ struct mt_flow_stats {
     uint64_t timed_out;      /* flows closed by the idle timeout */
     uint64_t buffer_flushes; /* flows whose held data was given up for the total limit */
     uint64_t late;           /* segments for connections already closed */
+    uint64_t rst_ignored;    /* RSTs out of the window, not believed (see reasm.h) */
     size_t live_flows;
     size_t peak_flows;
     size_t held;

@@ -76,4 +76,17 @@ void mt_reasm_flush(struct mt_reasm *r, struct mt_reasm_budget *b, const struct 
 /* Frees held data without delivering it. */
 void mt_reasm_release(struct mt_reasm *r, struct mt_reasm_budget *b);
 
+/* Slack on either side of the stream for a RST to be believed: the largest
+ * window a TCP header can offer without window scaling. */
+#define MT_REASM_RST_WINDOW 65535u
+
+/* Whether a RST sent with sequence number seq by this direction's sender is
+ * in its receiver's window as far as a passive observer can tell (RFC 793,
+ * RFC 5961 section 3): from MT_REASM_RST_WINDOW before the next expected
+ * byte to MT_REASM_RST_WINDOW past the furthest sequence number seen from
+ * that sender (held data, its FIN). With no sequence number known for the
+ * direction yet (no SYN, data or ACK seen from that side), the RST cannot be
+ * judged and is believed. */
+int mt_reasm_rst_acceptable(const struct mt_reasm *r, uint32_t seq);
+
 #endif

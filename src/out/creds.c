@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "mailtap/output.h"
+#include "mailtap/outstream.h"
 #include "mailtap/render.h"
 
 struct creds {
     FILE *out;
+    struct mt_outstream os; /* failures of out, with their reason */
     int mask;
     int header_done;
 };
@@ -102,7 +104,7 @@ static int creds_event(void *ctx, const struct mt_event *ev, void **slot)
     if (!c->header_done)
         header(c);
     row(c, ev);
-    return ferror(c->out) ? -1 : 0;
+    return mt_outstream_check(&c->os);
 }
 
 static int creds_finish(void *ctx)
@@ -110,13 +112,13 @@ static int creds_finish(void *ctx)
     struct creds *c = ctx;
     if (!c->header_done)
         header(c); /* an empty table still says what it would hold */
-    return fflush(c->out) == 0 && !ferror(c->out) ? 0 : -1;
+    return mt_outstream_finish(&c->os);
 }
 
 static const char *creds_error(void *ctx)
 {
-    (void)ctx;
-    return "standard output: write error";
+    struct creds *c = ctx;
+    return mt_outstream_error(&c->os);
 }
 
 int mt_creds_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink)
@@ -125,6 +127,7 @@ int mt_creds_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sin
     if (!c)
         return -1;
     c->out = out;
+    mt_outstream_init(&c->os, out, "standard output");
     c->mask = o->mask;
     *sink = (struct mt_sink){creds_event, creds_finish, creds_error, free, c};
     return 0;

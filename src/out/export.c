@@ -13,6 +13,7 @@
 /* Per-session state: the two files and a place in the list of sessions
  * holding open files (most recently written last). */
 struct exp_session {
+    struct mt_session_info info;
     char name[2][128];
     FILE *fp[2];
     int created[2];
@@ -101,6 +102,32 @@ static int close_files(struct exporter *x, struct exp_session *s)
     return rc;
 }
 
+/* Most names tried for one direction of a session before giving up. */
+#define MAX_NAME_TRIES 100000u
+
+/* Creates the file of one direction of a session, named as tcpflow names
+ * it: the first of NAME, NAMEc1, NAMEc2... (from the session's own reuse
+ * count on) that does not exist yet. O_EXCL: no earlier file (a session on
+ * the same addresses and ports that was forgotten, an earlier run) is ever
+ * overwritten, and a symbolic link planted in the directory is never
+ * followed. The name found is kept in s->name[d] for reopening. */
+static int create_file(struct exporter *x, struct exp_session *s, int d, char *path, size_t cap)
+{
+    struct mt_session_info info = s->info;
+    for (unsigned n = 0; n < MAX_NAME_TRIES; n++, info.reuse++) {
+        mt_export_name(&info, (enum mt_dir)d, s->name[d], sizeof s->name[d]);
+        snprintf(path, cap, "%s/%s", x->dir, s->name[d]);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0)
+            return fd;
+        if (errno != EEXIST)
+            break;
+    }
+    snprintf(x->error, sizeof x->error, "%s: %s", path,
+             errno == EEXIST ? "no free name left" : strerror(errno));
+    return -1;
+}
+
 static int write_data(struct exporter *x, struct exp_session *s, const struct mt_event *ev)
 {
     int d = ev->dir;
@@ -109,12 +136,25 @@ static int write_data(struct exporter *x, struct exp_session *s, const struct mt
             if (close_files(x, x->head) != 0)
                 return -1;
         char path[1024];
-        snprintf(path, sizeof path, "%s/%s", x->dir, s->name[d]);
-        /* The first write of a session replaces an old file; later ones,
-         * after the file was closed to save descriptors, append. */
-        s->fp[d] = fopen(path, s->created[d] ? "ab" : "wb");
+        int fd;
+        if (!s->created[d]) {
+            fd = create_file(x, s, d, path, sizeof path);
+            if (fd < 0)
+                return -1;
+        } else {
+            /* Closed to save descriptors: reopened to append (a link put
+             * in its place meanwhile is not followed). */
+            snprintf(path, sizeof path, "%s/%s", x->dir, s->name[d]);
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+            if (fd < 0) {
+                snprintf(x->error, sizeof x->error, "%s: %s", path, strerror(errno));
+                return -1;
+            }
+        }
+        s->fp[d] = fdopen(fd, s->created[d] ? "ab" : "wb");
         if (!s->fp[d]) {
             snprintf(x->error, sizeof x->error, "%s: %s", path, strerror(errno));
+            close(fd);
             return -1;
         }
         s->created[d] = 1;
@@ -141,8 +181,8 @@ static int export_event(void *ctx, const struct mt_event *ev, void **slot)
             snprintf(x->error, sizeof x->error, "%s: out of memory", x->dir);
             return -1;
         }
-        mt_export_name(ev->session, MT_DIR_CLIENT, s->name[0], sizeof s->name[0]);
-        mt_export_name(ev->session, MT_DIR_SERVER, s->name[1], sizeof s->name[1]);
+        /* File names are chosen when each direction is first written. */
+        s->info = *ev->session;
         *slot = s;
         return 0;
     case MT_EV_DATA:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mailtap/output.h"
+#include "mailtap/outstream.h"
 #include "mailtap/render.h"
 
 #define RED "\033[31m"
@@ -20,6 +21,7 @@
 
 struct follow {
     FILE *out;
+    struct mt_outstream os; /* failures of out, with their reason */
     int color;
     int mask;
     int printed;          /* anything written yet */
@@ -228,20 +230,20 @@ static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
         fputc('\n', f->out);
         break;
     }
-    return ferror(f->out) ? -1 : 0;
+    return mt_outstream_check(&f->os);
 }
 
 static int follow_finish(void *ctx)
 {
     struct follow *f = ctx;
     end_line(f);
-    return fflush(f->out) == 0 && !ferror(f->out) ? 0 : -1;
+    return mt_outstream_finish(&f->os);
 }
 
 static const char *follow_error(void *ctx)
 {
-    (void)ctx;
-    return "standard output: write error";
+    struct follow *f = ctx;
+    return mt_outstream_error(&f->os);
 }
 
 int mt_follow_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink)
@@ -250,6 +252,7 @@ int mt_follow_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *si
     if (!f)
         return -1;
     f->out = out;
+    mt_outstream_init(&f->os, out, "standard output");
     f->color = o->color;
     f->mask = o->mask;
     f->cur_dir = -1;

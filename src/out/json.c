@@ -7,10 +7,12 @@
 
 #include "mailtap/jsonstr.h"
 #include "mailtap/output.h"
+#include "mailtap/outstream.h"
 #include "mailtap/render.h"
 
 struct json {
     FILE *out;
+    struct mt_outstream os; /* failures of out, with their reason */
     int mask;
     /* Formatting a time is most of the cost of a line: the text of the last
      * second seen ("2026-11-23T01:25:13.") is kept. */
@@ -234,19 +236,19 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
         fputs("}\n", j->out);
         break;
     }
-    return ferror(j->out) ? -1 : 0;
+    return mt_outstream_check(&j->os);
 }
 
 static int json_finish(void *ctx)
 {
     struct json *j = ctx;
-    return fflush(j->out) == 0 && !ferror(j->out) ? 0 : -1;
+    return mt_outstream_finish(&j->os);
 }
 
 static const char *json_error(void *ctx)
 {
-    (void)ctx;
-    return "standard output: write error";
+    struct json *j = ctx;
+    return mt_outstream_error(&j->os);
 }
 
 int mt_json_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink)
@@ -255,6 +257,7 @@ int mt_json_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink
     if (!j)
         return -1;
     j->out = out;
+    mt_outstream_init(&j->os, out, "standard output");
     j->mask = o->mask;
     *sink = (struct mt_sink){json_event, json_finish, json_error, free, j};
     return 0;

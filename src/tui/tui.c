@@ -19,6 +19,7 @@
 #include <wchar.h>
 
 #include "mailtap/capture.h"
+#include "mailtap/outstream.h"
 #include "mailtap/render.h"
 
 enum { PANE_SESSIONS, PANE_CONV, PANE_CREDS };
@@ -290,27 +291,59 @@ static void draw_status(struct ui *u)
     u->src->counts(u->src->ctx, &packets, &drops);
     int64_t secs = (now_us() - u->started_us) / 1000000;
     const char *state = u->paused ? "PAUSED" : u->src->live ? "LIVE" : u->src->replay ? "REPLAY" : "FILE";
-    char line[512];
-    snprintf(line, sizeof line,
-             " mailtap  %s  |  %llu packets  %zu sessions  %zu credentials  %llu dropped  "
-             "%02lld:%02lld:%02lld  %s%s",
-             u->src->name, (unsigned long long)packets, u->m->n, u->m->nc,
-             (unsigned long long)drops, (long long)secs / 3600, (long long)secs / 60 % 60,
-             (long long)secs % 60, state, u->mask ? "  MASKED" : "");
     struct mt_spool_stats sst;
     mt_spool_get_stats(u->m->spool, &sst);
-    if (u->m->sessions_not_kept || u->m->creds_not_kept || sst.dropped) {
-        /* What a limit kept out is said, not hidden. */
-        size_t k = strlen(line);
-        snprintf(line + k, sizeof line - k, "  | not kept: %llu sessions (--tui-sessions), %llu "
-                 "credentials (--tui-creds), %llu lines (--spool-max)",
-                 (unsigned long long)u->m->sessions_not_kept,
-                 (unsigned long long)u->m->creds_not_kept, (unsigned long long)sst.dropped);
+    int not_kept = u->m->sessions_not_kept || u->m->creds_not_kept || sst.dropped;
+    /* The counts, the state and what a limit kept out matter more than a
+     * long path. When the line is wider than the screen the name gives way
+     * to its last component, then the rest takes its short form, then the
+     * name keeps only its tail. */
+    char clock[32], counts[256], kept[256] = "", name[256];
+    snprintf(clock, sizeof clock, "%02lld:%02lld:%02lld", (long long)secs / 3600,
+             (long long)secs / 60 % 60, (long long)secs % 60);
+    const char *full = u->src->name, *slash = strrchr(full, '/');
+    const char *base = slash && slash[1] ? slash + 1 : full;
+    size_t prefix = strlen(" mailtap  ");
+    for (int tier = 0; tier < 4; tier++) {
+        const char *shown = tier == 0 ? full : base;
+        if (tier < 2) {
+            snprintf(counts, sizeof counts,
+                     "  |  %llu packets  %zu sessions  %zu credentials  %llu dropped  %s  %s%s",
+                     (unsigned long long)packets, u->m->n, u->m->nc, (unsigned long long)drops,
+                     clock, state, u->mask ? "  MASKED" : "");
+            if (not_kept)
+                snprintf(kept, sizeof kept, "  | not kept: %llu sessions (--tui-sessions), %llu "
+                         "credentials (--tui-creds), %llu lines (--spool-max)",
+                         (unsigned long long)u->m->sessions_not_kept,
+                         (unsigned long long)u->m->creds_not_kept, (unsigned long long)sst.dropped);
+        } else {
+            snprintf(counts, sizeof counts, "  | %llu pkts  %zu sess  %zu creds  %llu drop  %s  %s%s",
+                     (unsigned long long)packets, u->m->n, u->m->nc, (unsigned long long)drops,
+                     clock, state, u->mask ? "  MASKED" : "");
+            if (not_kept)
+                snprintf(kept, sizeof kept, "  | not kept: %llu sess  %llu creds  %llu lines",
+                         (unsigned long long)u->m->sessions_not_kept,
+                         (unsigned long long)u->m->creds_not_kept, (unsigned long long)sst.dropped);
+        }
+        mt_render_buf(name, sizeof name, (const uint8_t *)shown, strlen(shown), 0);
+        size_t nl = strlen(name), used = prefix + strlen(counts) + strlen(kept);
+        if (used + nl <= (size_t)COLS)
+            break;
+        if (tier == 3) {
+            size_t avail = (size_t)COLS > used + 3 ? (size_t)COLS - used - 3 : 0;
+            size_t keep = avail > 12 ? avail : 12;
+            if (nl > keep + 3) {
+                memmove(name + 3, name + nl - keep, keep + 1);
+                memcpy(name, "...", 3);
+            }
+        }
     }
+    char line[1024];
+    snprintf(line, sizeof line, " mailtap  %s%s%s", name, counts, kept);
     attr_t a = u->color ? COLOR_PAIR(PAIR_STATUS) : A_REVERSE;
     attrset(a);
     mvhline(0, 0, ' ', COLS);
-    char safe[512];
+    char safe[1024];
     mt_render_buf(safe, sizeof safe, (const uint8_t *)line, strlen(line), 0);
     mvaddnstr(0, 0, safe, COLS);
     attrset(A_NORMAL);
@@ -657,6 +690,8 @@ static void save_transcript(struct ui *u, const char *path)
         snprintf(u->message, sizeof u->message, "%s: %s", path, strerror(errno));
         return;
     }
+    struct mt_outstream os;
+    mt_outstream_init(&os, f, path);
     const struct mt_tui_session *s = &u->m->s[u->conv_session];
     char c[MT_ENDPOINT_STRLEN], v[MT_ENDPOINT_STRLEN], t[MT_TIME_STRLEN];
     mt_endpoint_format(&s->info.client, c, sizeof c);
@@ -680,9 +715,18 @@ static void save_transcript(struct ui *u, const char *path)
         mt_render_file(f, u->text, (size_t)n, MT_RENDER_TABS, NULL, NULL);
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        snprintf(u->message, sizeof u->message, "%s: write error", path);
+    int bad = mt_outstream_finish(&os);
+    errno = 0;
+    if (fclose(f) != 0 && !bad) {
+        os.err = errno ? errno : EIO;
+        bad = -1;
+    }
+    if (bad)
+        snprintf(u->message, sizeof u->message, "%s", mt_outstream_error(&os));
+    else if (i < s->ix.count)
+        snprintf(u->message, sizeof u->message,
+                 "saved %llu lines to %s; line %llu could not be read back from the spool",
+                 (unsigned long long)i, path, (unsigned long long)i + 1);
     else
         snprintf(u->message, sizeof u->message, "saved %llu lines to %s", (unsigned long long)i,
                  path);

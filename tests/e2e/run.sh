@@ -376,6 +376,35 @@ if [ -n "$first" ]; then
     check_status "export into a file" 1 "file: not a directory" -- \
         "$MAILTAP" -r "$first" --export "$TMP/file"
 fi
+# A full disk is reported with its reason, exit 1.
+if [ -n "$first" ] && [ -w /dev/full ]; then
+    for mode in follow creds json; do
+        check_status "--$mode to a full disk" 1 \
+            '^mailtap: standard output: No space left on device$' -- \
+            bash -c '"$0" -r "$1" "$2" >/dev/full' "$MAILTAP" "$first" "--$mode"
+    done
+fi
+
+# --export never overwrites: a second run into the same directory leaves the
+# first run's files as they were and writes the next free names (c1).
+if [ -n "$first" ]; then
+    rm -rf "$TMP/again"
+    "$MAILTAP" -q -r "$first" --export "$TMP/again" 2>/dev/null
+    (cd "$TMP/again" && ls) >"$TMP/again.1"
+    for f in $(cat "$TMP/again.1"); do printf 'mark' >>"$TMP/again/$f"; done
+    "$MAILTAP" -q -r "$first" --export "$TMP/again" 2>/dev/null
+    n1=$(wc -l <"$TMP/again.1")
+    okay=1
+    [ "$n1" -gt 0 ] || okay=0
+    for f in $(cat "$TMP/again.1"); do
+        [ "$(tail -c 4 "$TMP/again/$f")" = mark ] || okay=0
+        cmp -s "$TMP/again/${f}c1" <(head -c -4 "$TMP/again/$f") || okay=0
+    done
+    [ "$(ls "$TMP/again" | wc -l)" -eq $((2 * n1)) ] || okay=0
+    if [ $okay = 1 ]; then ok; else
+        bad "export run twice into one directory: $(ls "$TMP/again" | tr '\n' ' ')"
+    fi
+fi
 
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

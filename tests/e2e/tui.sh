@@ -140,9 +140,19 @@ if grep -q 'C LOGIN        .*LOGIN alice "Wonderland-42"' "$TMP/mailtap-session-
     bad "saved transcript: $(head -3 "$TMP/mailtap-session-1.txt" 2>&1)"
 fi
 
+# A save that fails says why.
+if [ -w /dev/full ]; then
+    keys s
+    for _ in $(seq 24); do $T send-keys -t m BSpace; done
+    $T send-keys -t m -l /dev/full
+    keys Enter
+    check "save to a full disk says why" '/dev/full: No space left on device'
+fi
+
 # Resize down to 80x24 and below, then back: redrawn, still working.
 $T resize-window -t m -x 80 -y 24
-check "80x24: status line" 'mailtap .*1 sessions'
+check "80x24: status line keeps the counts, short" \
+    '^ mailtap  imap-login-ok\.pcap  \| 20 pkts  1 sess  1 creds  0 drop  [0-9:]{8}  FILE'
 check "80x24: endpoints whole" '127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:143 +imap'
 $T resize-window -t m -x 40 -y 10
 sleep 0.3
@@ -224,6 +234,20 @@ else
     check "replay: q quits" 'EXIT-STATUS=0'
     check "replay: summary after quitting" '^mailtap: 20 packets'
 fi
+
+# --- a long path gives way to the counts ------------------------------------
+long=$TMP/a-directory-with-a-rather-long-name-to-push-the-counts-off-the-status-line
+mkdir -p "$long"
+ln -sf "$CAP" "$long/imap-login-ok.pcap"
+ln -sf "$CAP" "$long/a-capture-file-whose-own-name-is-longer-than-the-status-line-has-room-for.pcap"
+start 80 24 -- -r "$long/imap-login-ok.pcap"
+check "long path: the file name and the counts" \
+    '^ mailtap  imap-login-ok\.pcap  \| 20 pkts  1 sess  1 creds  0 drop  [0-9:]{8}  FILE *$'
+start 80 24 -- -r "$long/a-capture-file-whose-own-name-is-longer-than-the-status-line-has-room-for.pcap"
+check "long file name: its tail and the counts" \
+    '^ mailtap  \.\.\.[a-z-]*room-for\.pcap  \| 20 pkts  1 sess  1 creds  0 drop  [0-9:]{8}  FILE *$'
+keys q
+check "long file name: q quits" 'EXIT-STATUS=0'
 
 # --- the capture on standard input: keys come from the terminal ----------------
 start 100 30 -- -r - "<$CAP"

@@ -171,6 +171,29 @@ static void test_reset(void)
     mt_flow_destroy(t);
 }
 
+/* A RST far from the sender's stream (spoofed, or sent to blind an
+ * observer) is ignored and counted; the session goes on, and a RST in the
+ * window still ends it. */
+static void test_reset_out_of_window(void)
+{
+    struct mt_flow_table *t = make_table(16, 1 << 20, 600);
+    handshake(t, 1, 40000, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1001, PA, "a LOGIN", 1);
+    send_pkt(t, 0, 1, 40000, 143, 5001 + 500000, RST, NULL, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1001 - 100000, RST, NULL, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1008, PA, " bob pw\r\n", 1);
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.rst_ignored, 2);
+    CU_ASSERT(strstr(rec.log, "close") == NULL);
+    send_pkt(t, 0, 1, 40000, 143, 5001 + 30000, RST, NULL, 1); /* in the window */
+    CU_ASSERT_STRING_EQUAL(rec.log, "open 1 10.0.0.1:40000>10.0.0.2:143|C1:a LOGIN|"
+                                    "C1: bob pw\r\n|close 1 reset|");
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.rst_ignored, 2);
+    mt_flow_destroy(t);
+}
+
 static void test_port_reuse(void)
 {
     struct mt_flow_table *t = make_table(16, 1 << 20, 600);
@@ -285,6 +308,7 @@ int register_flow_suite(void)
     return !CU_add_test(s, "handshake, data, FIN both ways", test_handshake_and_fin) ||
            !CU_add_test(s, "mid-stream pickup finds the client", test_midstream_pickup) ||
            !CU_add_test(s, "RST closes, holes become gaps", test_reset) ||
+           !CU_add_test(s, "RST out of the window ignored", test_reset_out_of_window) ||
            !CU_add_test(s, "address/port pair reused", test_port_reuse) ||
            !CU_add_test(s, "idle timeout", test_idle_timeout) ||
            !CU_add_test(s, "flow limit evicts the oldest", test_max_flows_evicts_oldest) ||

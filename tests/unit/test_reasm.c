@@ -222,6 +222,50 @@ static void test_far_ahead_dropped(void)
     teardown(&f);
 }
 
+/* Where a RST is believed: within MT_REASM_RST_WINDOW of the stream, from
+ * before the next expected byte to past the furthest byte seen. */
+static void test_rst_window(void)
+{
+    const uint32_t W = MT_REASM_RST_WINDOW;
+    struct mt_reasm fresh;
+    mt_reasm_init(&fresh);
+    CU_ASSERT(mt_reasm_rst_acceptable(&fresh, 12345)); /* nothing known: believed */
+
+    struct fixture f;
+    setup(&f, 0xfffffff0u); /* the window spans the wrap past 2^32 */
+    seg(&f, 0xfffffff0u, "0123456789");
+    uint32_t next = 0xfffffffau;
+    CU_ASSERT(mt_reasm_rst_acceptable(&f.r, next));
+    CU_ASSERT(mt_reasm_rst_acceptable(&f.r, next + W));
+    CU_ASSERT(mt_reasm_rst_acceptable(&f.r, next - W));
+    CU_ASSERT(!mt_reasm_rst_acceptable(&f.r, next + W + 1));
+    CU_ASSERT(!mt_reasm_rst_acceptable(&f.r, next - W - 1));
+    CU_ASSERT(!mt_reasm_rst_acceptable(&f.r, next + 100000));
+    CU_ASSERT(!mt_reasm_rst_acceptable(&f.r, next + 0x80000000u));
+
+    /* Data held past a 200000-byte hole: the sender got that far. */
+    seg(&f, next + 200000, "abc");
+    CU_ASSERT(mt_reasm_rst_acceptable(&f.r, next + 200003));
+    CU_ASSERT(mt_reasm_rst_acceptable(&f.r, next + 200003 + W));
+    CU_ASSERT(!mt_reasm_rst_acceptable(&f.r, next + 200003 + W + 1));
+    CU_ASSERT(!mt_reasm_rst_acceptable(&f.r, next - W - 1));
+    teardown(&f);
+
+    /* A FIN counts one sequence number; a bogus one far ahead does not
+     * widen the window. */
+    setup(&f, 1000);
+    seg(&f, 1000, "abc");
+    mt_reasm_fin(&f.r, 1003);
+    CU_ASSERT(mt_reasm_rst_acceptable(&f.r, 1004 + W));
+    CU_ASSERT(!mt_reasm_rst_acceptable(&f.r, 1004 + W + 1));
+    teardown(&f);
+    setup(&f, 1000);
+    mt_reasm_fin(&f.r, 1000 + 0x70000000u);
+    CU_ASSERT(!mt_reasm_rst_acceptable(&f.r, 1000 + 0x70000000u));
+    CU_ASSERT(mt_reasm_rst_acceptable(&f.r, 1000 + W));
+    teardown(&f);
+}
+
 /* Every split of a message into two segments, delivered in both orders,
  * gives back the message. */
 static void test_every_split(void)
@@ -263,5 +307,6 @@ int register_reasm_suite(void)
            !CU_add_test(s, "per-direction limit", test_per_direction_limit) ||
            !CU_add_test(s, "tiny segments are charged overhead", test_tiny_segments_charged) ||
            !CU_add_test(s, "segments far ahead dropped", test_far_ahead_dropped) ||
-           !CU_add_test(s, "every two-segment split, both orders", test_every_split);
+           !CU_add_test(s, "every two-segment split, both orders", test_every_split) ||
+           !CU_add_test(s, "RST window", test_rst_window);
 }

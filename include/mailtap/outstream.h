@@ -1,0 +1,28 @@
+/* Write failures of the text outputs (follow, creds, JSON) on their stream,
+ * kept with the reason the system gave, so the error line can say why
+ * ("standard output: No space left on device"). */
+#ifndef MAILTAP_OUTSTREAM_H
+#define MAILTAP_OUTSTREAM_H
+
+#include <stdio.h>
+
+struct mt_outstream {
+    FILE *f;
+    const char *name; /* for messages: "standard output" */
+    int err;          /* errno of the first failure, 0 if none known */
+    char msg[192];
+};
+
+void mt_outstream_init(struct mt_outstream *s, FILE *f, const char *name);
+
+/* After writing: 0, or -1 once the stream has failed (the reason is kept
+ * from the first failure seen, while errno still holds it). */
+int mt_outstream_check(struct mt_outstream *s);
+
+/* Flushes, then checks as above. */
+int mt_outstream_finish(struct mt_outstream *s);
+
+/* "NAME: reason" for the failure. */
+const char *mt_outstream_error(struct mt_outstream *s);
+
+#endif
