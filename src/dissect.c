@@ -149,10 +149,18 @@ static void emit(struct mt_dsession *s, struct mt_event *ev)
 
 static uint64_t emit_msg(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
                          const char *label, const uint8_t *p, size_t n, int partial, int truncated,
-                         const struct mt_span *spans, size_t nspans)
+                         const struct mt_span *spans, size_t nspans, const struct mt_sasl *sasl)
 {
     struct mt_message m;
     memset(&m, 0, sizeof m);
+    size_t dn = 0;
+    int cut = 0;
+    const uint8_t *d = sasl ? mt_sasl_decoded(sasl, &dn, &cut) : NULL;
+    if (d) {
+        m.decoded = d;
+        m.decoded_len = dn < MT_DECODED_MAX ? dn : MT_DECODED_MAX;
+        m.decoded_cut = cut || dn > MT_DECODED_MAX;
+    }
     m.kind = kind;
     m.label = label ? label : "";
     m.text = p;
@@ -181,17 +189,24 @@ uint64_t mt_emit_message(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kin
                          const char *label, const uint8_t *p, size_t n, int partial,
                          const struct mt_span *spans, size_t nspans)
 {
-    return emit_msg(s, dir, kind, label, p, n, partial, 0, spans, nspans);
+    return emit_msg(s, dir, kind, label, p, n, partial, 0, spans, nspans, NULL);
 }
 
 uint64_t mt_emit_line(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
                       const char *label, const struct mt_line *line, const struct mt_span *spans,
                       size_t nspans)
 {
+    return mt_emit_sasl_line(s, dir, kind, label, line, spans, nspans, NULL);
+}
+
+uint64_t mt_emit_sasl_line(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
+                           const char *label, const struct mt_line *line,
+                           const struct mt_span *spans, size_t nspans, const struct mt_sasl *sasl)
+{
     if (line->truncated)
         s->d->st.lines_truncated++;
     return emit_msg(s, dir, kind, label, line->p, line->n, line->no_eol, line->truncated, spans,
-                    nspans);
+                    nspans, sasl);
 }
 
 void mt_emit_credential(struct mt_dsession *s, const struct mt_credential *c)

@@ -3,6 +3,7 @@
  * every copy is bounded by the storage inside struct mt_sasl. */
 #include "mailtap/sasl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,10 @@ struct mt_sasl {
     uint8_t msg[MSG_MAX];
     size_t msg_len;
     int msg_cut; /* the wire message was longer than msg */
+    int msg_ok;  /* msg holds the last message fed (it was base64) */
+    /* A binary message (NTLM) told in words, shown instead of its bytes. */
+    uint8_t desc[512];
+    size_t desc_len;
 };
 
 struct span {
@@ -237,11 +242,14 @@ static int decode_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
 {
     s->msg_len = 0;
     s->msg_cut = 0;
+    s->msg_ok = 0;
+    s->desc_len = 0;
     if (is_empty_message(b64, n))
         return 0;
     long r = mt_base64_decode(b64, n, s->msg, sizeof s->msg);
     if (r >= 0) {
         s->msg_len = (size_t)r;
+        s->msg_ok = 1;
         return 0;
     }
     if (!valid_base64(b64, n))
@@ -252,6 +260,7 @@ static int decode_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
         return -1;
     s->msg_len = (size_t)r;
     s->msg_cut = 1;
+    s->msg_ok = 1;
     return 0;
 }
 
@@ -831,6 +840,50 @@ static unsigned client_ntlm(struct mt_sasl *s)
     return out;
 }
 
+/* Appends text to the description, bounded. */
+static void desc_add(struct mt_sasl *s, const void *p, size_t n)
+{
+    size_t k = n < sizeof s->desc - s->desc_len ? n : sizeof s->desc - s->desc_len;
+    memcpy(s->desc + s->desc_len, p, k);
+    s->desc_len += k;
+}
+
+static void desc_str(struct mt_sasl *s, const char *t) { desc_add(s, t, strlen(t)); }
+
+static void desc_field(struct mt_sasl *s, const char *name, const struct mt_sasl_str *f)
+{
+    if (!f->present)
+        return;
+    desc_str(s, name);
+    desc_add(s, f->p, f->len);
+}
+
+/* An NTLM message in words: its type and what it carries in the clear,
+ * rather than a screenful of escaped binary. */
+static void ntlm_describe(struct mt_sasl *s)
+{
+    char t[96];
+    struct span nt;
+    if (ntlm_is(s, 1, 16)) {
+        snprintf(t, sizeof t, "NTLM NEGOTIATE message (%zu bytes)", s->msg_len);
+        desc_str(s, t);
+    } else if (ntlm_is(s, 2, 32)) {
+        snprintf(t, sizeof t, "NTLM CHALLENGE message (%zu bytes): server challenge ", s->msg_len);
+        desc_str(s, t);
+        for (int i = 0; i < 8; i++) {
+            snprintf(t, sizeof t, "%02x", s->msg[24 + i]);
+            desc_str(s, t);
+        }
+    } else if (ntlm_is(s, 3, 52) && ntlm_buffer(s, 20, &nt)) {
+        snprintf(t, sizeof t, "NTLM AUTHENTICATE message (%zu bytes): %s response (%zu bytes)",
+                 s->msg_len, nt.n == 24 ? "NTLMv1" : nt.n > 24 ? "NTLMv2" : "NT", nt.n);
+        desc_str(s, t);
+        desc_field(s, ", domain ", &s->cred.domain);
+        desc_field(s, ", user ", &s->cred.user);
+        desc_field(s, ", workstation ", &s->cred.host);
+    }
+}
+
 /* --- the interface ------------------------------------------------------------ */
 
 static const struct {
@@ -890,6 +943,7 @@ void mt_sasl_begin(struct mt_sasl *s, const uint8_t *mech, size_t n)
 
 unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
 {
+    s->msg_ok = 0;
     if (n == 1 && b64[0] == '*') {
         s->cred.cancelled = 1;
         return 0;
@@ -911,8 +965,11 @@ unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
         return client_xoauth2(s);
     case M_OAUTHBEARER:
         return client_oauthbearer(s);
-    case M_NTLM:
-        return client_ntlm(s);
+    case M_NTLM: {
+        unsigned ex = client_ntlm(s);
+        ntlm_describe(s);
+        return ex;
+    }
     case M_EXTERNAL:
         return client_external(s);
     case M_ANONYMOUS:
@@ -937,11 +994,27 @@ void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n)
         server_cram(s, b64, n);
     else if (s->mech == M_DIGEST_MD5)
         server_digest(s);
-    else if (s->mech == M_NTLM)
+    else if (s->mech == M_NTLM) {
         server_ntlm(s);
+        ntlm_describe(s);
+    }
 }
 
 const struct mt_sasl_cred *mt_sasl_cred(const struct mt_sasl *s) { return &s->cred; }
+
+const uint8_t *mt_sasl_decoded(const struct mt_sasl *s, size_t *n, int *cut)
+{
+    if (!s->msg_ok || s->msg_len == 0)
+        return NULL;
+    if (s->desc_len) {
+        *n = s->desc_len;
+        *cut = 0;
+        return s->desc;
+    }
+    *n = s->msg_len;
+    *cut = s->msg_cut;
+    return s->msg;
+}
 
 int mt_sasl_has_credential(const struct mt_sasl *s)
 {

@@ -53,7 +53,14 @@ struct mt_message {
     uint64_t seq;       /* 1-based position among the session's messages */
     struct mt_span spans[MT_MAX_SPANS];
     size_t nspans;
+    /* A SASL message (an AUTH line, a challenge, an initial response) as
+     * it decodes from base64, up to MT_DECODED_MAX bytes; NULL if none.
+     * It exposes what the message's spans say: a secret if any span is. */
+    const uint8_t *decoded;
+    size_t decoded_len;
+    int decoded_cut; /* there was more than decoded_len */
 };
+#define MT_DECODED_MAX 1024
 
 enum mt_result { MT_RESULT_UNKNOWN = 0, MT_RESULT_SUCCESS, MT_RESULT_FAILURE };
 const char *mt_result_name(enum mt_result r); /* "unknown", "success", "failure" */

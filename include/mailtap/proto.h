@@ -45,6 +45,12 @@ uint64_t mt_emit_line(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind k
                       const char *label, const struct mt_line *line, const struct mt_span *spans,
                       size_t nspans);
 
+/* Emits a line that carries a SASL message, with what the observer's last
+ * message decoded to (see mt_sasl_decoded); sasl may be NULL. */
+uint64_t mt_emit_sasl_line(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kind kind,
+                           const char *label, const struct mt_line *line,
+                           const struct mt_span *spans, size_t nspans, const struct mt_sasl *sasl);
+
 void mt_emit_credential(struct mt_dsession *s, const struct mt_credential *c);
 void mt_emit_warning(struct mt_dsession *s, const char *text);
 

@@ -69,6 +69,13 @@ void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n);
 /* What has been found so far. Valid until the next call on s. */
 const struct mt_sasl_cred *mt_sasl_cred(const struct mt_sasl *s);
 
+/* The last message fed (client or server) as it decoded, for showing it:
+ * NULL when it was empty, "*" or not base64. An NTLM message is told in
+ * words instead ("NTLM AUTHENTICATE message (...): NTLMv2 response (...),
+ * domain D, user U, workstation W"). cut is set when it was longer than the
+ * observer keeps (8 KiB). Valid until the next call on s. */
+const uint8_t *mt_sasl_decoded(const struct mt_sasl *s, size_t *n, int *cut);
+
 /* Whether anything worth reporting was found (a user, secret or hash) or
  * the mechanism is one that identifies the client (EXTERNAL, ANONYMOUS). */
 int mt_sasl_has_credential(const struct mt_sasl *s);

@@ -38,7 +38,12 @@ struct mt_rec {
     uint64_t next;    /* offset + 1 of the session's next record; 0 none (yet) */
 };
 
-enum { MT_REC_PARTIAL = 1, MT_REC_TRUNCATED = 2 };
+enum {
+    MT_REC_PARTIAL = 1,
+    MT_REC_TRUNCATED = 2,
+    MT_REC_DECODED = 4,    /* the SASL message of the record before, decoded */
+    MT_REC_DECODED_CUT = 8 /* ... of which only the start is kept */
+};
 
 /* The records of one session. */
 struct mt_spool_index {

@@ -156,7 +156,22 @@ static void message(struct json *j, const struct mt_event *ev)
     free(masked);
     fputs(m->nspans ? ",\"secret\":true" : ",\"secret\":false", j->out);
     fputs(m->partial ? ",\"partial\":true" : ",\"partial\":false", j->out);
-    fputs(m->truncated ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n", j->out);
+    fputs(m->truncated ? ",\"truncated\":true" : ",\"truncated\":false", j->out);
+    /* What a SASL line decodes to exposes what the line does: masked
+     * whole when the line carries a secret. */
+    fputs(",\"decoded\":", j->out);
+    int secret_line = 0;
+    for (size_t i = 0; i < m->nspans; i++)
+        secret_line |= m->spans[i].secret;
+    struct mt_bytes d = {m->decoded, m->decoded_len, m->decoded != NULL};
+    if (secret_line)
+        secret(j, &d);
+    else if (d.present)
+        mt_json_string(j->out, d.p, d.len);
+    else
+        fputs("null", j->out);
+    fputs(m->decoded_cut ? ",\"decoded_truncated\":true}\n" : ",\"decoded_truncated\":false}\n",
+          j->out);
 }
 
 static void credential(struct json *j, const struct mt_event *ev)

@@ -200,7 +200,8 @@ static void client_auth_line(struct imap *m, const struct mt_line *l)
 {
     unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
     struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
-    uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
+    uint64_t seq =
+        mt_emit_sasl_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0, m->sasl);
     if (ex & MT_SASL_EXPOSES_SECRET)
         m->secret_seq = seq;
 }
@@ -260,7 +261,8 @@ static void client_line(struct imap *m, const struct mt_line *l)
                 spans[nspans++] = (struct mt_span){is, in, (ex & MT_SASL_EXPOSES_SECRET) != 0};
         }
     }
-    uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, m->cmd_name, l, spans, nspans);
+    uint64_t seq = mt_emit_sasl_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, m->cmd_name, l, spans,
+                                     nspans, auth ? m->sasl : NULL);
     if (is_login && m->login && login_before < 2 && m->login_arg == 2 && nspans > 0)
         m->login->msg_seq = seq;
     if (has_lit) {
@@ -316,7 +318,7 @@ static void server_line(struct imap *m, const struct mt_line *l)
         if (m->in_auth) {
             size_t skip = n >= 2 && p[1] == ' ' ? 2 : 1;
             mt_auth_server(m->s, m->sasl, p + skip, n - skip);
-            mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_AUTH, "+", l, NULL, 0);
+            mt_emit_sasl_line(m->s, MT_DIR_SERVER, MT_MSG_AUTH, "+", l, NULL, 0, m->sasl);
         } else {
             mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, "+", l, NULL, 0);
         }

@@ -131,7 +131,7 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
         /* A SASL challenge: "+ base64" (or a bare "+"). */
         size_t skip = l->n >= 2 && l->p[1] == ' ' ? 2 : 1;
         mt_auth_server(p->s, p->sasl, l->p + skip, l->n - skip);
-        mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_AUTH, "+", l, NULL, 0);
+        mt_emit_sasl_line(p->s, MT_DIR_SERVER, MT_MSG_AUTH, "+", l, NULL, 0, p->sasl);
         return;
     }
     const char *label = ok ? "+OK" : err ? "-ERR" : "?";
@@ -172,7 +172,8 @@ static void client_auth_line(struct pop3 *p, const struct mt_line *l)
 {
     unsigned ex = mt_auth_client(p->s, p->sasl, l->p, l->n);
     struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
-    uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
+    uint64_t seq =
+        mt_emit_sasl_line(p->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0, p->sasl);
     if (ex & MT_SASL_EXPOSES_SECRET || !p->secret_seq)
         p->secret_seq = seq;
 }
@@ -256,7 +257,8 @@ static void client_line(struct pop3 *p, const struct mt_line *l)
         mt_sasl_begin(p->sasl, l->p + ms, mn);
         unsigned ex = in ? mt_auth_client(p->s, p->sasl, l->p + is, in) : 0;
         struct mt_span sp = {is, in, (ex & MT_SASL_EXPOSES_SECRET) != 0};
-        uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, ex ? 1 : 0);
+        uint64_t seq = mt_emit_sasl_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp,
+                                         ex ? 1 : 0, in ? p->sasl : NULL);
         p->in_auth = 1;
         p->auth_stls_offered = p->stls_offered;
         p->secret_seq = seq;

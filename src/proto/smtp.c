@@ -99,7 +99,7 @@ static void server_line(struct smtp *m, const struct mt_line *l)
     size_t tn = l->n > 3 ? l->n - 4 : 0;
     if (m->in_auth && code == 334) {
         mt_auth_server(m->s, m->sasl, text, tn);
-        mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_AUTH, label, l, NULL, 0);
+        mt_emit_sasl_line(m->s, MT_DIR_SERVER, MT_MSG_AUTH, label, l, NULL, 0, m->sasl);
         return;
     }
     mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
@@ -169,7 +169,8 @@ static void client_line(struct smtp *m, const struct mt_line *l)
     if (m->in_auth) {
         unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
         struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
-        uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0);
+        uint64_t seq = mt_emit_sasl_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp,
+                                         ex ? 1 : 0, m->sasl);
         if (ex & MT_SASL_EXPOSES_SECRET)
             m->secret_seq = seq;
         return;
@@ -190,7 +191,8 @@ static void client_line(struct smtp *m, const struct mt_line *l)
             m->auth_starttls_offered = m->starttls_offered;
         }
         struct mt_span sp = {is, in, (ex & MT_SASL_EXPOSES_SECRET) != 0};
-        uint64_t seq = mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, ex ? 1 : 0);
+        uint64_t seq = mt_emit_sasl_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp,
+                                         ex ? 1 : 0, in && m->in_auth ? m->sasl : NULL);
         m->secret_seq = seq;
         push(m, CMD_AUTH);
         return;

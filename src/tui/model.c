@@ -106,7 +106,8 @@ static uint64_t find_record(struct mt_tui_model *m, struct mt_tui_session *s, ui
         uint64_t i = s->ix.count - 1 - back;
         if (mt_spool_read(m->spool, &s->ix, i, &r, dummy, 0) < 0)
             break;
-        if (r.type == MT_REC_MESSAGE && r.seq == seq && r.dir == MT_DIR_CLIENT)
+        if (r.type == MT_REC_MESSAGE && r.seq == seq && r.dir == MT_DIR_CLIENT &&
+            !(r.flags & MT_REC_DECODED))
             return i;
         if (r.type == MT_REC_MESSAGE && r.seq < seq)
             break;
@@ -253,6 +254,15 @@ static int model_event(void *ctx, const struct mt_event *ev, void **slot)
                                   (msg->truncated ? MT_REC_TRUNCATED : 0));
         record(m, s, MT_REC_MESSAGE, ev->dir, msg->label, msg->text, msg->len, msg->spans,
                msg->nspans, msg->seq, ev->ts, (uint8_t)msg->kind, flags);
+        if (msg->decoded && !msg->partial) {
+            /* Exposes what its line does: one span, secret if any is. */
+            struct mt_span d = {0, msg->decoded_len, 0};
+            for (size_t i = 0; i < msg->nspans; i++)
+                d.secret |= msg->spans[i].secret;
+            record(m, s, MT_REC_MESSAGE, ev->dir, "(decoded)", msg->decoded, msg->decoded_len,
+                   &d, msg->nspans > 0, msg->seq, ev->ts, (uint8_t)msg->kind,
+                   (uint8_t)(MT_REC_DECODED | (msg->decoded_cut ? MT_REC_DECODED_CUT : 0)));
+        }
         break;
     }
     case MT_EV_GAP: {

@@ -498,7 +498,7 @@ static void draw_record(struct ui *u, int y, const struct mt_rec *r, long n, int
     int col = draw_text(u, y, x, w - x, u->hscroll, u->text, len,
                         base | (r->type == MT_REC_GAP ? A_BOLD : 0), r->span_off, r->span_len,
                         r->nspans);
-    if ((r->flags & MT_REC_TRUNCATED) || len < r->len)
+    if ((r->flags & (MT_REC_TRUNCATED | MT_REC_DECODED_CUT)) || len < r->len)
         draw_str(y, x + col, w - x - col, " [cut]", A_DIM);
 }
 

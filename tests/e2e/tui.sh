@@ -34,6 +34,11 @@ if ! command -v tmux >/dev/null; then
     exit 1
 fi
 
+# A session that lives as long as the test: killing the interface's session
+# to start the next one must not take the tmux server down with it (a new
+# session could race the exiting server).
+$T -f /dev/null new-session -d -s keep -x 20 -y 5 "sleep 100000"
+
 screen() { $T capture-pane -t m -p "$@" 2>/dev/null; }
 
 # An SGR sequence setting attribute N, alone or combined ("\e[0;7m").
@@ -182,6 +187,21 @@ check "STARTTLS badge" 'pop3 +STARTTLS'
 check "TLS line in the conversation" '== TLS 1\.3 ClientHello: the rest is encrypted =='
 keys q
 check "quit" 'EXIT-STATUS=0'
+
+# --- a SASL exchange: the decoded message under its base64 line ------------
+start 100 30 -- -r "$PWD/captures/smtp-auth-plain-ok.pcap"
+check "SASL: decoded under the AUTH line" \
+    'C AUTH +AUTH PLAIN AGVyaW4ARXJpbi1TdWJtaXQtNTg3 *$'
+check "SASL: the decoded line" 'C \(decoded\) +\\0erin\\0Erin-Submit-587'
+check "SASL: decoded secret in reverse video" "\\(decoded\\) +$(sgr 7).*Erin-Submit-587" -e
+keys m
+check "SASL: masked whole" 'C \(decoded\) +\\0\*{19}7'
+check_not "SASL: no password when masked" 'Erin-Submit-587'
+keys m
+keys Tab Tab Enter
+check "SASL: Enter jumps to the AUTH line, not its decoded form" "$(sgr 7)${ANY}C AUTH  " -e
+keys q
+check "SASL: quit" 'EXIT-STATUS=0'
 
 # --- --replay: packets come due over time; p pauses them ---------------------
 # imap-login-ok.pcap's 20 frames retimed 0.25 s apart (4.75 s), played at

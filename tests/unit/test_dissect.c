@@ -72,6 +72,11 @@ static int rec_event(void *ctx, const struct mt_event *ev, void **slot)
             put(r, ">");
         }
         put(r, "%s%s\n", m->truncated ? "|cut" : "", m->partial ? "|~" : "");
+        if (m->decoded) {
+            put(r, "= ");
+            put_bytes(r, m->decoded, m->decoded_len);
+            put(r, "%s\n", m->decoded_cut ? "|cut" : "");
+        }
         break;
     }
     case MT_EV_CREDENTIAL: {
@@ -296,6 +301,48 @@ static void test_pop3_auth_plain_ir_and_login(void)
     CHECK_LOGGED("C SASL|dGlt|<dGlt>");
     CHECK_LOGGED("C SASL|c2VjcmV0|!<c2VjcmV0>");
     CHECK_LOGGED("C AUTH|AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm|!<AHRpbQB0YW5zdGFhZnRhbnN0YWFm>");
+}
+
+/* SASL lines carry what they decode to; nothing else does, and nothing
+ * stale is carried over to a later line. */
+static void test_sasl_lines_decoded(void)
+{
+    static const struct turn p[] = {
+        S("+OK ready\r\n"), C("AUTH PLAIN AHRpbQB0YW5zdGFhZg==\r\n"), S("-ERR nope\r\n"),
+        C("AUTH LOGIN\r\n"), S("+ VXNlcm5hbWU6\r\n"), C("dGlt\r\n"), S("+ \r\n"),
+        C("*\r\n"), S("-ERR cancelled\r\n"), C("NOOP\r\n"), S("+OK\r\n")};
+    CHECK_CREDS(p, 110,
+                "CRED pop3 PLAIN/AUTH user=tim pass=tanstaaf hash=- failure\n"
+                "CRED pop3 LOGIN/AUTH user=tim pass=- hash=- failure\n");
+    CHECK_LOGGED("C AUTH|AUTH PLAIN AHRpbQB0YW5zdGFhZg==|!<AHRpbQB0YW5zdGFhZg==>\n"
+                 "= \\0tim\\0tanstaaf\n"
+                 "S -ERR|-ERR nope");
+    CHECK_LOGGED("C AUTH|AUTH LOGIN\nS +|+ VXNlcm5hbWU6\n= Username:\nC SASL|dGlt|<dGlt>\n= tim\n"
+                 "S +|+ \nC SASL|*\nS -ERR|-ERR cancelled\nCRED pop3 LOGIN/AUTH user=tim pass=- hash=- failure\n"
+                 "C NOOP|NOOP\nS +OK|+OK");
+
+    static const struct turn i[] = {
+        S("* OK ready\r\n"), C("a AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZg==\r\n"),
+        S("a OK done\r\n"), C("b AUTHENTICATE LOGIN\r\n"), S("+ VXNlcm5hbWU6\r\n"),
+        C("not*base64\r\n"), S("b NO bad\r\n")};
+    CHECK_CREDS(i, 143,
+                "CRED imap PLAIN/AUTHENTICATE user=tim pass=tanstaaf hash=- success\n"
+                "WARN SASL LOGIN: a client response is not valid base64\n");
+    CHECK_LOGGED("C AUTHENTICATE|a AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZg==|!<AHRpbQB0YW5zdGFhZg==>\n"
+                 "= \\0tim\\0tanstaaf\nS OK|a OK done\n"
+                 "CRED imap PLAIN/AUTHENTICATE user=tim pass=tanstaaf hash=- success\n"
+                 "C AUTHENTICATE|b AUTHENTICATE LOGIN\nS +|+ VXNlcm5hbWU6\n= Username:\n"
+                 "WARN SASL LOGIN: a client response is not valid base64");
+    CHECK_LOGGED("C SASL|not*base64\nS NO|b NO bad");
+
+    static const struct turn m[] = {
+        S("220 mx\r\n"), C("AUTH LOGIN dGlt\r\n"), S("334 UGFzc3dvcmQ6\r\n"),
+        C("dGFuc3RhYWY=\r\n"), S("235 ok\r\n"), C("MAIL FROM:<a@b>\r\n"), S("250 ok\r\n")};
+    CHECK_CREDS(m, 587, "CRED smtp LOGIN/AUTH user=tim pass=tanstaaf hash=- success\n");
+    CHECK_LOGGED("C AUTH|AUTH LOGIN dGlt|<dGlt>\n= tim\nS 334|334 UGFzc3dvcmQ6\n= Password:\n"
+                 "C SASL|dGFuc3RhYWY=|!<dGFuc3RhYWY=>\n= tanstaaf\nS 235|235 ok\n"
+                 "CRED smtp LOGIN/AUTH user=tim pass=tanstaaf hash=- success\n"
+                 "C MAIL|MAIL FROM:<a@b>\nS 250|250 ok");
 }
 
 static void test_pop3_auth_cancel(void)
@@ -695,6 +742,7 @@ int register_dissect_suite(void)
         !CU_add_test(s, "POP3 failure and unknown outcome", test_pop3_fail_and_unknown) ||
         !CU_add_test(s, "POP3 APOP", test_pop3_apop) ||
         !CU_add_test(s, "POP3 AUTH PLAIN and LOGIN", test_pop3_auth_plain_ir_and_login) ||
+        !CU_add_test(s, "SASL lines decoded", test_sasl_lines_decoded) ||
         !CU_add_test(s, "POP3 AUTH cancelled", test_pop3_auth_cancel) ||
         !CU_add_test(s, "POP3 AUTH reply missed", test_pop3_auth_reply_missed) ||
         !CU_add_test(s, "POP3 reply queue overflow", test_pop3_queue_overflow) ||

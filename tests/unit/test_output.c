@@ -81,6 +81,32 @@ static void conversation(struct mt_sink *k)
     simple(k, MT_EV_SESSION_END, &s);
 }
 
+/* A SASL PLAIN exchange: a challenge that decodes to text, a response that
+ * carries the password (secret), a response cut short. */
+static void sasl_exchange(struct mt_sink *k)
+{
+    struct mt_session_info s = session(2);
+    simple(k, MT_EV_SESSION_START, &s);
+    static const uint8_t chal[] = "Username:";
+    struct mt_message c = {.kind = MT_MSG_AUTH, .label = "334", .text = (const uint8_t *)"334 VXNlcm5hbWU6",
+                           .len = 16, .decoded = chal, .decoded_len = 9};
+    struct mt_event ev = {.type = MT_EV_MESSAGE, .dir = MT_DIR_SERVER, .msg = &c};
+    send(k, &ev, &s);
+    static const uint8_t plain[] = "\0bob\0hunter2";
+    struct mt_message r = {.kind = MT_MSG_AUTH, .label = "SASL",
+                           .text = (const uint8_t *)"AGJvYgBodW50ZXIy", .len = 16,
+                           .spans = {{0, 16, 1}}, .nspans = 1,
+                           .decoded = plain, .decoded_len = sizeof plain - 1};
+    ev = (struct mt_event){.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &r};
+    send(k, &ev, &s);
+    struct mt_message u = {.kind = MT_MSG_AUTH, .label = "SASL", .text = (const uint8_t *)"Ym9i",
+                           .len = 4, .spans = {{0, 4, 0}}, .nspans = 1,
+                           .decoded = (const uint8_t *)"bob", .decoded_len = 3, .decoded_cut = 1};
+    ev = (struct mt_event){.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &u};
+    send(k, &ev, &s);
+    simple(k, MT_EV_SESSION_END, &s);
+}
+
 typedef int (*sink_ctor)(FILE *, const struct mt_output_opts *, struct mt_sink *);
 
 static char *run_sink(sink_ctor ctor, int color, int mask, void (*script)(struct mt_sink *))
@@ -245,6 +271,38 @@ static void test_creds_empty(void)
     free(out);
 }
 
+/* A SASL message's decoded form: under its line, exposing what the line
+ * exposes; a secret one masked whole with --mask. */
+static void test_decoded_sasl(void)
+{
+    char *out = run_sink(mt_follow_sink, 0, 0, sasl_exchange);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "S 334          334 VXNlcm5hbWU6\n"
+                                       "S (decoded)    Username:\n"
+                                       "C SASL         AGJvYgBodW50ZXIy\n"
+                                       "C (decoded)    \\0bob\\0hunter2\n"
+                                       "C SASL         Ym9i\n"
+                                       "C (decoded)    bob[cut]\n"));
+    free(out);
+    out = run_sink(mt_follow_sink, 1, 0, sasl_exchange);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\033[7m\033[2m\\0\033[22mbob"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "(decoded)    Username:\033[0m\n")); /* nothing exposed */
+    free(out);
+    out = run_sink(mt_follow_sink, 0, 1, sasl_exchange);
+    CU_ASSERT_PTR_NULL(strstr(out, "hunter2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "C (decoded)    \\0**********2\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "C (decoded)    bob[cut]\n")); /* a user name stays */
+    free(out);
+    out = run_sink(mt_json_sink, 0, 0, sasl_exchange);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"decoded\":\"Username:\",\"decoded_truncated\":false}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"decoded\":\"\\u0000bob\\u0000hunter2\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"decoded\":\"bob\",\"decoded_truncated\":true}"));
+    free(out);
+    out = run_sink(mt_json_sink, 0, 1, sasl_exchange);
+    CU_ASSERT_PTR_NULL(strstr(out, "hunter2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"decoded\":\"\\u0000**********2\""));
+    free(out);
+}
+
 /* --- JSON ------------------------------------------------------------------ */
 
 static void test_json_events(void)
@@ -256,7 +314,8 @@ static void test_json_events(void)
              "\"implicit_tls\":false}\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(
         out, "\"dir\":\"client\",\"kind\":\"command\",\"label\":\"LOGIN\",\"text\":\"a1 LOGIN bob "
-             "s3cr\\\"et\\u001b\",\"secret\":true,\"partial\":false,\"truncated\":false}\n"));
+             "s3cr\\\"et\\u001b\",\"secret\":true,\"partial\":false,\"truncated\":false,"
+             "\"decoded\":null,\"decoded_truncated\":false}\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"type\":\"gap\",\"ts\":\"2023-11-14T22:13:20.001042Z\","
                                        "\"session\":1,\"dir\":\"server\",\"bytes\":120}\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(
@@ -348,6 +407,7 @@ int register_output_suite(void)
            !CU_add_test(s, "creds table", test_creds_table) ||
            !CU_add_test(s, "creds, nothing found", test_creds_empty) ||
            !CU_add_test(s, "JSON events", test_json_events) ||
+           !CU_add_test(s, "decoded SASL messages", test_decoded_sasl) ||
            !CU_add_test(s, "JSON strings for any bytes", test_json_strings) ||
            !CU_add_test(s, "export file names", test_export_names);
 }

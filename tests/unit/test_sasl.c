@@ -964,6 +964,55 @@ static void test_ntlm_v2_ms_nlmp(void)
     mt_sasl_free(s);
 }
 
+/* What each message decodes to, for showing it: the bytes, or an NTLM
+ * message in words; nothing for "*", "=", or text that is not base64. */
+static int decoded_is(const struct mt_sasl *s, const char *want)
+{
+    size_t n = 0;
+    int cut = 1;
+    const uint8_t *d = mt_sasl_decoded(s, &n, &cut);
+    if (!want)
+        return d == NULL;
+    return d && !cut && n == strlen(want) && memcmp(d, want, n) == 0;
+}
+
+static void test_decoded_messages(void)
+{
+    struct mt_sasl *s = start("PLAIN");
+    CU_ASSERT(decoded_is(s, NULL)); /* nothing fed yet */
+    CLI(s, "\0bob\0pw");
+    size_t n = 0;
+    int cut = 1;
+    const uint8_t *d = mt_sasl_decoded(s, &n, &cut);
+    CU_ASSERT(d && n == 7 && !cut && memcmp(d, "\0bob\0pw", 7) == 0);
+    mt_sasl_client(s, (const uint8_t *)"*", 1);
+    CU_ASSERT(decoded_is(s, NULL));
+    mt_sasl_client(s, (const uint8_t *)"=", 1);
+    CU_ASSERT(decoded_is(s, NULL));
+    mt_sasl_server(s, (const uint8_t *)"not*base64", 10);
+    CU_ASSERT(decoded_is(s, NULL));
+    SRV(s, "Username:");
+    CU_ASSERT(decoded_is(s, "Username:"));
+    mt_sasl_begin(s, (const uint8_t *)"LOGIN", 5);
+    CU_ASSERT(decoded_is(s, NULL)); /* a new exchange forgets the last one */
+    mt_sasl_free(s);
+
+    s = start("NTLM");
+    unsigned flags;
+    CLI(s, "NTLMSSP\0\x01\0\0\0\x07\x82\x08\xa2\0\0\0\0\0\0\0\0");
+    CU_ASSERT(decoded_is(s, "NTLM NEGOTIATE message (24 bytes)"));
+    hex_msg(s, v2_challenge, 1, NULL);
+    CU_ASSERT(decoded_is(s, "NTLM CHALLENGE message (104 bytes): server challenge 0123456789abcdef"));
+    hex_msg(s, v2_authenticate, 0, &flags);
+    CU_ASSERT(decoded_is(s, "NTLM AUTHENTICATE message (232 bytes): NTLMv2 response (84 bytes), "
+                            "domain Domain, user User, workstation COMPUTER"));
+    CLI(s, "NTLMSSP\0\x09\0\0\0"); /* no such type: its bytes */
+    CU_ASSERT(decoded_is(s, NULL) == 0);
+    d = mt_sasl_decoded(s, &n, &cut);
+    CU_ASSERT(d && n == 12 && memcmp(d, "NTLMSSP", 8) == 0);
+    mt_sasl_free(s);
+}
+
 /* Hand-built messages: a 48-byte CHALLENGE and a 64-byte-header
  * AUTHENTICATE with its payload in order LM, NT, domain, user, host. */
 struct buf {
@@ -1840,6 +1889,7 @@ int register_sasl_suite(void)
            !CU_add_test(s, "begin resets everything", test_begin_resets) ||
            !CU_add_test(s, "invalid base64 reported, not fatal", test_invalid_base64_not_fatal) ||
            !CU_add_test(s, "oversized messages and fields", test_oversized_messages) ||
+           !CU_add_test(s, "messages as decoded, NTLM in words", test_decoded_messages) ||
            !CU_add_test(s, "fuzz: 20000 messages per mechanism", test_fuzz)
                ? -1
                : 0;
