@@ -34,6 +34,10 @@ struct flow {
     int opened;                      /* the consumer has been told of it */
     uint8_t syn[2];
     uint32_t isn[2];
+    /* For judging a RST: the last ACK number acknowledging each direction's
+     * stream (sent by the other side), and the last SYN each side sent. */
+    uint8_t acked_ok[2], last_syn_ok[2];
+    uint32_t acked[2], last_syn[2];
     struct mt_reasm rs[2];           /* indexed by enum mt_dir */
     mt_time_us last_ts, closed_ts;
     unsigned reuse;
@@ -310,6 +314,7 @@ static void begin_connection(struct mt_flow_table *t, struct flow *f, const stru
     for (int i = 0; i < 2; i++) {
         mt_reasm_init(&f->rs[i]);
         f->syn[i] = 0;
+        f->acked_ok[i] = f->last_syn_ok[i] = 0;
     }
 }
 
@@ -340,6 +345,25 @@ static void enforce_total_limit(struct mt_flow_table *t)
         t->st.buffer_flushes++;
         held_update(t, f);
     }
+}
+
+/* Whether a RST from dir is one its receiver would accept, as far as the
+ * capture tells: near the sender's stream as seen (capture loss aside), or
+ * near the last ACK the receiver sent (its RCV.NXT: the RST of a host that
+ * lost its state, or of a box in the path, carries it), or answering the
+ * receiver's last SYN (RFC 793: its ACK acknowledges the SYN). */
+static int rst_acceptable(const struct flow *f, enum mt_dir dir, enum mt_dir peer,
+                          const struct mt_packet *pkt)
+{
+    if (mt_reasm_rst_acceptable(&f->rs[dir], pkt->seq))
+        return 1;
+    if (f->acked_ok[dir]) {
+        int64_t d = (int32_t)(pkt->seq - f->acked[dir]);
+        if (d >= -(int64_t)MT_REASM_RST_WINDOW && d <= (int64_t)MT_REASM_RST_WINDOW)
+            return 1;
+    }
+    return (pkt->flags & MT_TCP_ACK) && f->last_syn_ok[peer] &&
+           pkt->ack == f->last_syn[peer] + 1;
 }
 
 void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
@@ -384,19 +408,28 @@ void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
     }
 
     enum mt_dir dir = src_side == f->client_side ? MT_DIR_CLIENT : MT_DIR_SERVER;
+    enum mt_dir peer = dir == MT_DIR_CLIENT ? MT_DIR_SERVER : MT_DIR_CLIENT;
     struct mt_reasm *r = &f->rs[dir];
     if (pkt->flags & MT_TCP_RST) {
         /* Only a RST in the window ends the connection (RFC 5961 section
          * 3): one far from the sender's stream, spoofed or meant to make
          * an observer stop looking, is ignored as its receiver would. It
          * does not count as activity either. */
-        if (!mt_reasm_rst_acceptable(r, pkt->seq)) {
+        if (!rst_acceptable(f, dir, peer, pkt)) {
             t->st.rst_ignored++;
             return;
         }
         finish_session(t, f, MT_CLOSE_RESET);
         retire(t, f);
         return;
+    }
+    if (pkt->flags & MT_TCP_ACK) {
+        f->acked[peer] = pkt->ack;
+        f->acked_ok[peer] = 1;
+    }
+    if (pkt->flags & MT_TCP_SYN) {
+        f->last_syn[dir] = pkt->seq;
+        f->last_syn_ok[dir] = 1;
     }
 
     f->last_ts = t->now;

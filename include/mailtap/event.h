@@ -6,6 +6,7 @@
 #ifndef MAILTAP_EVENT_H
 #define MAILTAP_EVENT_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -136,7 +137,7 @@ struct mt_bus {
     struct mt_sink sinks[MT_MAX_SINKS];
     size_t n;
     int failed;
-    char error[512];
+    char error[PATH_MAX + 512]; /* an output's error names its file */
 };
 
 void mt_bus_init(struct mt_bus *bus);

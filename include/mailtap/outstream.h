@@ -9,20 +9,21 @@
 struct mt_outstream {
     FILE *f;
     const char *name; /* for messages: "standard output" */
-    int err;          /* errno of the first failure, 0 if none known */
+    int failed;
+    int err;          /* errno of the first failure, 0 if the system gave none */
     char msg[192];
 };
 
 void mt_outstream_init(struct mt_outstream *s, FILE *f, const char *name);
 
-/* After writing: 0, or -1 once the stream has failed (the reason is kept
- * from the first failure seen, while errno still holds it). */
+/* Call right after writing (while errno still holds the reason): 0, or -1
+ * once the stream has failed. */
 int mt_outstream_check(struct mt_outstream *s);
 
 /* Flushes, then checks as above. */
 int mt_outstream_finish(struct mt_outstream *s);
 
-/* "NAME: reason" for the failure. */
+/* "NAME: reason" for the failure ("NAME: write error" if none is known). */
 const char *mt_outstream_error(struct mt_outstream *s);
 
 #endif

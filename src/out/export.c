@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ struct exp_session {
     int created[2];
     struct exp_session *prev, *next;
     int listed;
+    struct exp_session *all_prev, *all_next; /* every live session, freed at the
+                                              * end even if no end event came */
 };
 
 struct exporter {
@@ -26,7 +29,8 @@ struct exporter {
     size_t max_open;
     size_t open_files;
     struct exp_session *head, *tail;
-    char error[2048];
+    struct exp_session *all;
+    char error[PATH_MAX + 256];
 };
 
 static size_t format_addr(const struct mt_endpoint *ep, char *buf, size_t cap)
@@ -105,18 +109,31 @@ static int close_files(struct exporter *x, struct exp_session *s)
 /* Most names tried for one direction of a session before giving up. */
 #define MAX_NAME_TRIES 100000u
 
+/* DIR/NAME into path; 0, or -1 (with the error set) if it does not fit. */
+static int make_path(struct exporter *x, const char *name, char *path, size_t cap)
+{
+    int n = snprintf(path, cap, "%s/%s", x->dir, name);
+    if (n < 0 || (size_t)n >= cap) {
+        snprintf(x->error, sizeof x->error, "%s: %s", x->dir, strerror(ENAMETOOLONG));
+        return -1;
+    }
+    return 0;
+}
+
 /* Creates the file of one direction of a session, named as tcpflow names
- * it: the first of NAME, NAMEc1, NAMEc2... (from the session's own reuse
- * count on) that does not exist yet. O_EXCL: no earlier file (a session on
- * the same addresses and ports that was forgotten, an earlier run) is ever
- * overwritten, and a symbolic link planted in the directory is never
- * followed. The name found is kept in s->name[d] for reopening. */
+ * it: the first of NAME, NAMEc1, NAMEc2... that does not exist yet. O_EXCL:
+ * no earlier file (a session on the same addresses and ports, an earlier
+ * run) is ever overwritten, and nothing planted in the directory (a link,
+ * a FIFO) is ever opened. The name found is kept in s->name[d] for
+ * reopening. */
 static int create_file(struct exporter *x, struct exp_session *s, int d, char *path, size_t cap)
 {
     struct mt_session_info info = s->info;
-    for (unsigned n = 0; n < MAX_NAME_TRIES; n++, info.reuse++) {
+    for (unsigned n = 0; n < MAX_NAME_TRIES; n++) {
+        info.reuse = n;
         mt_export_name(&info, (enum mt_dir)d, s->name[d], sizeof s->name[d]);
-        snprintf(path, cap, "%s/%s", x->dir, s->name[d]);
+        if (make_path(x, s->name[d], path, cap) != 0)
+            return -1;
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd >= 0)
             return fd;
@@ -128,6 +145,30 @@ static int create_file(struct exporter *x, struct exp_session *s, int d, char *p
     return -1;
 }
 
+/* Reopens a file closed to save descriptors, to append. Something put in
+ * its place meanwhile is refused: a link is not followed, and a FIFO or
+ * device is neither waited on (O_NONBLOCK) nor written. */
+static int reopen_file(struct exporter *x, struct exp_session *s, int d, char *path, size_t cap)
+{
+    if (make_path(x, s->name[d], path, cap) != 0)
+        return -1;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(x->error, sizeof x->error, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(x->error, sizeof x->error, "%s: replaced by something that is not a file", path);
+        close(fd);
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
 static int write_data(struct exporter *x, struct exp_session *s, const struct mt_event *ev)
 {
     int d = ev->dir;
@@ -135,21 +176,16 @@ static int write_data(struct exporter *x, struct exp_session *s, const struct mt
         while (x->open_files >= x->max_open && x->head)
             if (close_files(x, x->head) != 0)
                 return -1;
-        char path[1024];
+        char path[PATH_MAX];
         int fd;
         if (!s->created[d]) {
             fd = create_file(x, s, d, path, sizeof path);
             if (fd < 0)
                 return -1;
         } else {
-            /* Closed to save descriptors: reopened to append (a link put
-             * in its place meanwhile is not followed). */
-            snprintf(path, sizeof path, "%s/%s", x->dir, s->name[d]);
-            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
-            if (fd < 0) {
-                snprintf(x->error, sizeof x->error, "%s: %s", path, strerror(errno));
+            fd = reopen_file(x, s, d, path, sizeof path);
+            if (fd < 0)
                 return -1;
-            }
         }
         s->fp[d] = fdopen(fd, s->created[d] ? "ab" : "wb");
         if (!s->fp[d]) {
@@ -168,6 +204,18 @@ static int write_data(struct exporter *x, struct exp_session *s, const struct mt
     return 0;
 }
 
+/* Unlinks a session from the list of all and frees it. */
+static void forget(struct exporter *x, struct exp_session *s)
+{
+    if (s->all_prev)
+        s->all_prev->all_next = s->all_next;
+    else
+        x->all = s->all_next;
+    if (s->all_next)
+        s->all_next->all_prev = s->all_prev;
+    free(s);
+}
+
 static int export_event(void *ctx, const struct mt_event *ev, void **slot)
 {
     struct exporter *x = ctx;
@@ -183,6 +231,10 @@ static int export_event(void *ctx, const struct mt_event *ev, void **slot)
         }
         /* File names are chosen when each direction is first written. */
         s->info = *ev->session;
+        s->all_next = x->all;
+        if (x->all)
+            x->all->all_prev = s;
+        x->all = s;
         *slot = s;
         return 0;
     case MT_EV_DATA:
@@ -191,7 +243,7 @@ static int export_event(void *ctx, const struct mt_event *ev, void **slot)
         if (!s)
             return 0;
         int rc = close_files(x, s);
-        free(s);
+        forget(x, s);
         *slot = NULL;
         return rc;
     }
@@ -221,6 +273,9 @@ static void export_destroy(void *ctx)
 {
     struct exporter *x = ctx;
     export_finish(x);
+    /* Sessions whose end never came (an output failed and the bus stopped). */
+    while (x->all)
+        forget(x, x->all);
     free(x->dir);
     free(x);
 }

@@ -7,24 +7,33 @@ void mt_outstream_init(struct mt_outstream *s, FILE *f, const char *name)
 {
     s->f = f;
     s->name = name;
+    s->failed = 0;
     s->err = 0;
     s->msg[0] = '\0';
 }
 
+/* The first failure keeps the errno of the write that caused it; errno is
+ * not made up when the system gave none. */
+static void failed(struct mt_outstream *s, int err)
+{
+    if (s->failed)
+        return;
+    s->failed = 1;
+    s->err = err;
+}
+
 int mt_outstream_check(struct mt_outstream *s)
 {
-    if (!ferror(s->f))
-        return 0;
-    if (!s->err)
-        s->err = errno ? errno : EIO;
-    return -1;
+    if (ferror(s->f))
+        failed(s, errno);
+    return s->failed ? -1 : 0;
 }
 
 int mt_outstream_finish(struct mt_outstream *s)
 {
     errno = 0;
-    if (fflush(s->f) != 0 && !s->err)
-        s->err = errno ? errno : EIO;
+    if (fflush(s->f) != 0)
+        failed(s, errno);
     return mt_outstream_check(s);
 }
 

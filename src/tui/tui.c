@@ -198,6 +198,55 @@ static void select_session(struct ui *u)
 
 /* --- drawing text safely -------------------------------------------------- */
 
+/* How the next glyph of p[0..n) is shown: its text, columns and whether it
+ * is an escape (dimmed). Returns the input bytes it covers. */
+struct shown {
+    const char *t;
+    size_t tl;
+    int w;
+    int escape;
+    struct mt_glyph g;
+    char esc[16];
+};
+
+static size_t next_shown(const struct ui *u, const uint8_t *p, size_t n, struct shown *s)
+{
+    size_t used = mt_render_next(p, n, MT_RENDER_TABS, &s->g);
+    s->t = s->g.text;
+    s->tl = s->g.len;
+    s->w = (int)s->tl;
+    s->escape = s->g.kind == MT_GLYPH_ESCAPE;
+    if (s->g.kind == MT_GLYPH_TEXT && (unsigned char)s->t[0] >= 0x80) {
+        wchar_t wc;
+        mbstate_t st;
+        memset(&st, 0, sizeof st);
+        if (u->utf8 && mbrtowc(&wc, s->t, s->tl, &st) == s->tl && wcwidth(wc) >= 0) {
+            s->w = wcwidth(wc);
+        } else { /* the terminal cannot show it: an escape instead */
+            uint32_t cp = 0;
+            mt_utf8_sequence(p, n, &cp);
+            snprintf(s->esc, sizeof s->esc, "\\u{%04X}", (unsigned)cp);
+            s->t = s->esc, s->tl = strlen(s->esc), s->w = (int)s->tl;
+            s->escape = 1;
+        }
+    } else if (s->g.kind == MT_GLYPH_TEXT && s->t[0] == '\t') {
+        s->t = " ", s->tl = 1, s->w = 1;
+    }
+    return used;
+}
+
+/* Columns p[0..n) takes on screen. */
+static size_t text_cols(const struct ui *u, const uint8_t *p, size_t n)
+{
+    size_t cols = 0, i = 0;
+    struct shown s;
+    while (i < n) {
+        i += next_shown(u, p + i, n - i, &s);
+        cols += (size_t)s.w;
+    }
+    return cols;
+}
+
 /* Writes p[0..n) at (y, x), at most maxw columns, after skipping skip
  * columns; secret spans in reverse video; escapes dimmed. Returns columns. */
 static int draw_text(struct ui *u, int y, int x, int maxw, size_t skip, const uint8_t *p, size_t n,
@@ -205,45 +254,23 @@ static int draw_text(struct ui *u, int y, int x, int maxw, size_t skip, const ui
 {
     int col = 0;
     size_t seen = 0, i = 0;
-    struct mt_glyph g;
+    struct shown s;
     while (i < n && col < maxw) {
         size_t at = i;
-        i += mt_render_next(p + i, n - i, MT_RENDER_TABS, &g);
-        attr_t a = base;
+        i += next_shown(u, p + i, n - i, &s);
+        attr_t a = base | (s.escape ? A_DIM : 0);
         for (int k = 0; k < nspans; k++)
             if (at >= soff[k] && at < (size_t)soff[k] + slen[k])
                 a |= A_REVERSE;
-        const char *t = g.text;
-        size_t tl = g.len;
-        int w = (int)tl;
-        char esc[16];
-        if (g.kind == MT_GLYPH_TEXT && (unsigned char)t[0] >= 0x80) {
-            wchar_t wc;
-            mbstate_t st;
-            memset(&st, 0, sizeof st);
-            if (u->utf8 && mbrtowc(&wc, t, tl, &st) == tl && wcwidth(wc) >= 0) {
-                w = wcwidth(wc);
-            } else { /* the terminal cannot show it: an escape instead */
-                uint32_t cp = 0;
-                mt_utf8_sequence(p + at, n - at, &cp);
-                snprintf(esc, sizeof esc, "\\u{%04X}", (unsigned)cp);
-                t = esc, tl = strlen(esc), w = (int)tl;
-                a |= A_DIM;
-            }
-        } else if (g.kind == MT_GLYPH_TEXT && t[0] == '\t') {
-            t = " ", tl = 1, w = 1;
-        } else if (g.kind == MT_GLYPH_ESCAPE) {
-            a |= A_DIM;
-        }
         if (seen < skip) {
-            seen += (size_t)w;
+            seen += (size_t)s.w;
             continue;
         }
-        if (col + w > maxw)
+        if (col + s.w > maxw)
             break;
         attrset(a);
-        mvaddnstr(y, x + col, t, (int)tl);
-        col += w;
+        mvaddnstr(y, x + col, s.t, (int)s.tl);
+        col += s.w;
     }
     attrset(A_NORMAL);
     return col;
@@ -297,15 +324,17 @@ static void draw_status(struct ui *u)
     /* The counts, the state and what a limit kept out matter more than a
      * long path. When the line is wider than the screen the name gives way
      * to its last component, then the rest takes its short form, then the
-     * name keeps only its tail. */
-    char clock[32], counts[256], kept[256] = "", name[256];
+     * name keeps only its tail (whole characters, measured in columns). */
+    char clock[32], counts[256], kept[256] = "";
     snprintf(clock, sizeof clock, "%02lld:%02lld:%02lld", (long long)secs / 3600,
              (long long)secs / 60 % 60, (long long)secs % 60);
     const char *full = u->src->name, *slash = strrchr(full, '/');
     const char *base = slash && slash[1] ? slash + 1 : full;
-    size_t prefix = strlen(" mailtap  ");
+    const char *prefix = " mailtap  ";
+    const uint8_t *name = (const uint8_t *)full;
+    size_t nlen = strlen(full), ncols = 0, cols = (size_t)(COLS > 0 ? COLS : 0);
+    int dots = 0;
     for (int tier = 0; tier < 4; tier++) {
-        const char *shown = tier == 0 ? full : base;
         if (tier < 2) {
             snprintf(counts, sizeof counts,
                      "  |  %llu packets  %zu sessions  %zu credentials  %llu dropped  %s  %s%s",
@@ -325,27 +354,47 @@ static void draw_status(struct ui *u)
                          (unsigned long long)u->m->sessions_not_kept,
                          (unsigned long long)u->m->creds_not_kept, (unsigned long long)sst.dropped);
         }
-        mt_render_buf(name, sizeof name, (const uint8_t *)shown, strlen(shown), 0);
-        size_t nl = strlen(name), used = prefix + strlen(counts) + strlen(kept);
-        if (used + nl <= (size_t)COLS)
+        if (tier > 0) {
+            name = (const uint8_t *)base;
+            nlen = strlen(base);
+        }
+        ncols = text_cols(u, name, nlen);
+        size_t used = strlen(prefix) + strlen(counts) + strlen(kept);
+        if (used + ncols <= cols)
             break;
         if (tier == 3) {
-            size_t avail = (size_t)COLS > used + 3 ? (size_t)COLS - used - 3 : 0;
-            size_t keep = avail > 12 ? avail : 12;
-            if (nl > keep + 3) {
-                memmove(name + 3, name + nl - keep, keep + 1);
-                memcpy(name, "...", 3);
+            /* The tail that fits behind "...", at least 12 columns of it. */
+            size_t room = cols > used + 3 ? cols - used - 3 : 0;
+            if (room < 12)
+                room = 12;
+            size_t off = 0;
+            struct shown sh;
+            while (off < nlen && ncols > room) {
+                off += next_shown(u, name + off, nlen - off, &sh);
+                ncols -= (size_t)sh.w;
             }
+            dots = off > 0;
+            name += off;
+            nlen -= off;
         }
     }
-    char line[1024];
-    snprintf(line, sizeof line, " mailtap  %s%s%s", name, counts, kept);
     attr_t a = u->color ? COLOR_PAIR(PAIR_STATUS) : A_REVERSE;
     attrset(a);
     mvhline(0, 0, ' ', COLS);
-    char safe[1024];
-    mt_render_buf(safe, sizeof safe, (const uint8_t *)line, strlen(line), 0);
-    mvaddnstr(0, 0, safe, COLS);
+    int x = 0;
+    draw_str(0, x, COLS - x, prefix, a);
+    x += (int)strlen(prefix);
+    if (dots && x < COLS) {
+        draw_str(0, x, COLS - x, "...", a);
+        x += 3;
+    }
+    if (x < COLS)
+        x += draw_text(u, 0, x, COLS - x, 0, name, nlen, a, NULL, NULL, 0);
+    if (x < COLS)
+        draw_str(0, x, COLS - x, counts, a);
+    x += (int)strlen(counts);
+    if (x < COLS && kept[0])
+        draw_str(0, x, COLS - x, kept, a);
     attrset(A_NORMAL);
 }
 
@@ -714,11 +763,14 @@ static void save_transcript(struct ui *u, const char *path)
         }
         mt_render_file(f, u->text, (size_t)n, MT_RENDER_TABS, NULL, NULL);
         fputc('\n', f);
+        if (mt_outstream_check(&os) != 0)
+            break;
     }
     int bad = mt_outstream_finish(&os);
     errno = 0;
     if (fclose(f) != 0 && !bad) {
-        os.err = errno ? errno : EIO;
+        os.failed = 1;
+        os.err = errno;
         bad = -1;
     }
     if (bad)

@@ -268,6 +268,19 @@ check "long file name: its tail and the counts" \
     '^ mailtap  \.\.\.[a-z-]*room-for\.pcap  \| 20 pkts  1 sess  1 creds  0 drop  [0-9:]{8}  FILE *$'
 keys q
 check "long file name: q quits" 'EXIT-STATUS=0'
+# Cut in whole characters, measured in columns (60 two-byte characters).
+accents=$(printf 'é%.0s' $(seq 60)).pcap
+ln -sf "$CAP" "$long/$accents"
+start 80 24 -- -r "$long/$accents"
+check "long UTF-8 file name: whole characters, the state shown" \
+    '^ mailtap  \.\.\.(é){10,}\.pcap  \| 20 pkts  1 sess  1 creds  0 drop  [0-9:]{8}  FILE *$'
+# A path too long for any fixed buffer, on a wide screen: the file name shows.
+deep=$TMP/$(printf 'd%.0s' $(seq 120))/$(printf 'e%.0s' $(seq 120))
+mkdir -p "$deep"
+ln -sf "$CAP" "$deep/imap-login-ok.pcap"
+start 480 10 -- -r "$deep/imap-login-ok.pcap"
+check "very long path on a wide screen: all of it" \
+    '^ mailtap  /.*/e{120}/imap-login-ok\.pcap  \|  20 packets  1 sessions'
 
 # --- the capture on standard input: keys come from the terminal ----------------
 start 100 30 -- -r - "<$CAP"

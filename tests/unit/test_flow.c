@@ -89,6 +89,9 @@ static struct mt_flow_table *make_table(size_t max_flows, size_t max_held, uint3
     return mt_flow_create(&cfg, &ops);
 }
 
+/* The acknowledgment number the next send_pkt carries (then reset to 0). */
+static uint32_t next_ack;
+
 /* Client 10.0.0.C:cport, server 10.0.0.2:sport. */
 static void send_pkt(struct mt_flow_table *t, int from_client, uint8_t c, uint16_t cport,
                      uint16_t sport, uint32_t seq, uint8_t flags, const char *payload, int64_t sec)
@@ -100,6 +103,8 @@ static void send_pkt(struct mt_flow_table *t, int from_client, uint8_t c, uint16
     p.src = from_client ? cl : sv;
     p.dst = from_client ? sv : cl;
     p.seq = seq;
+    p.ack = next_ack;
+    next_ack = 0;
     p.flags = flags;
     p.payload = (const uint8_t *)payload;
     p.payload_len = payload ? strlen(payload) : 0;
@@ -191,6 +196,44 @@ static void test_reset_out_of_window(void)
                                     "C1: bob pw\r\n|close 1 reset|");
     mt_flow_get_stats(t, &st);
     CU_ASSERT_EQUAL(st.rst_ignored, 2);
+    mt_flow_destroy(t);
+}
+
+/* RSTs a receiver accepts though they lie far from the stream the capture
+ * saw: at the receiver's last ACK (data lost from the capture, or a RST from
+ * a box in the path that carries the ACK), and a RST+ACK refusing a SYN. */
+static void test_reset_by_ack_and_refused_syn(void)
+{
+    struct mt_flow_table *t = make_table(16, 1 << 20, 600);
+    handshake(t, 1, 40000, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1001, PA, "a", 1);
+    next_ack = 1001 + 200000; /* the server got far more than the capture holds */
+    send_pkt(t, 0, 1, 40000, 143, 5001, ACK, NULL, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1001 + 200000, RST, NULL, 1);
+    CU_ASSERT(strstr(rec.log, "close 1 reset|") != NULL);
+    mt_flow_destroy(t);
+
+    /* Picked up mid-stream; the client's SYN on the same ports is refused,
+     * and its retry is a new session. */
+    t = make_table(16, 1 << 20, 600);
+    send_pkt(t, 0, 1, 40000, 110, 0x40000000, PA, "+OK old\r\n", 1);
+    send_pkt(t, 1, 1, 40000, 110, 3000, SYN, NULL, 2);
+    next_ack = 3001;
+    send_pkt(t, 0, 1, 40000, 110, 0, RST | ACK, NULL, 2);
+    CU_ASSERT(strstr(rec.log, "close 1 reset|") != NULL);
+    /* The same RST+ACK with a wrong ACK number would have been ignored. */
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.rst_ignored, 0);
+    mt_flow_destroy(t);
+
+    t = make_table(16, 1 << 20, 600);
+    send_pkt(t, 0, 1, 40000, 110, 0x40000000, PA, "+OK old\r\n", 1);
+    send_pkt(t, 1, 1, 40000, 110, 3000, SYN, NULL, 2);
+    next_ack = 3002;
+    send_pkt(t, 0, 1, 40000, 110, 0, RST | ACK, NULL, 2);
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.rst_ignored, 1);
     mt_flow_destroy(t);
 }
 
@@ -309,6 +352,7 @@ int register_flow_suite(void)
            !CU_add_test(s, "mid-stream pickup finds the client", test_midstream_pickup) ||
            !CU_add_test(s, "RST closes, holes become gaps", test_reset) ||
            !CU_add_test(s, "RST out of the window ignored", test_reset_out_of_window) ||
+           !CU_add_test(s, "RST at the peer's ACK, RST refusing a SYN", test_reset_by_ack_and_refused_syn) ||
            !CU_add_test(s, "address/port pair reused", test_port_reuse) ||
            !CU_add_test(s, "idle timeout", test_idle_timeout) ||
            !CU_add_test(s, "flow limit evicts the oldest", test_max_flows_evicts_oldest) ||

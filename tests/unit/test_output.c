@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mailtap/jsonstr.h"
 #include "mailtap/output.h"
@@ -376,6 +378,44 @@ static void test_json_strings(void)
 
 /* --- export ---------------------------------------------------------------- */
 
+/* A file closed to save descriptors and replaced meanwhile by a FIFO is
+ * refused when its session writes again, at once (no reader is waited
+ * for), and nothing is written through it. */
+static void test_export_reopen_refuses_fifo(void)
+{
+    char dir[] = "/tmp/mailtap-test-XXXXXX";
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    struct mt_sink k;
+    char err[256];
+    CU_ASSERT_FATAL(mt_export_sink(dir, 1, &k, err, sizeof err) == 0);
+    struct mt_session_info a = session(1), b = session(2);
+    b.client.port = 51235;
+    void *slot_a = NULL, *slot_b = NULL;
+    struct mt_event ev = {.type = MT_EV_SESSION_START, .session = &a, .state = &imap_state};
+    CU_ASSERT_EQUAL(k.event(k.ctx, &ev, &slot_a), 0);
+    ev.session = &b;
+    CU_ASSERT_EQUAL(k.event(k.ctx, &ev, &slot_b), 0);
+    struct mt_event data = {.type = MT_EV_DATA, .session = &a, .state = &imap_state,
+                            .dir = MT_DIR_CLIENT, .data = (const uint8_t *)"one\n", .len = 4};
+    CU_ASSERT_EQUAL(k.event(k.ctx, &data, &slot_a), 0);
+    data.session = &b; /* one file open at most: a's is closed */
+    CU_ASSERT_EQUAL(k.event(k.ctx, &data, &slot_b), 0);
+    char path[256], name[128];
+    mt_export_name(&a, MT_DIR_CLIENT, name, sizeof name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    CU_ASSERT_EQUAL(unlink(path), 0);
+    CU_ASSERT_EQUAL(mkfifo(path, 0600), 0);
+    data.session = &a;
+    CU_ASSERT_EQUAL(k.event(k.ctx, &data, &slot_a), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.error(k.ctx), name));
+    k.destroy(k.ctx);
+    unlink(path);
+    mt_export_name(&b, MT_DIR_CLIENT, name, sizeof name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unlink(path);
+    CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
 static void test_export_names(void)
 {
     struct mt_session_info s = session(1);
@@ -409,5 +449,6 @@ int register_output_suite(void)
            !CU_add_test(s, "JSON events", test_json_events) ||
            !CU_add_test(s, "decoded SASL messages", test_decoded_sasl) ||
            !CU_add_test(s, "JSON strings for any bytes", test_json_strings) ||
-           !CU_add_test(s, "export file names", test_export_names);
+           !CU_add_test(s, "export file names", test_export_names) ||
+           !CU_add_test(s, "export refuses a FIFO put in a file's place", test_export_reopen_refuses_fifo);
 }
