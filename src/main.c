@@ -480,7 +480,7 @@ static int replay_loop(struct pump *pu)
         int64_t wait_us = 0;
         int rc = pump_step(pu, 1024, &wait_us);
         if (pu->pl->bus->failed)
-            return MT_STEP_ERROR;
+            return MT_STEP_END; /* the output's error is said once, by its sink */
         if (rc == MT_STEP_WAIT) {
             struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
             fflush(stdout);

@@ -383,6 +383,10 @@ if [ -n "$first" ] && [ -w /dev/full ]; then
             '^mailtap: standard output: No space left on device$' -- \
             bash -c '"$0" -r "$1" "$2" >/dev/full' "$MAILTAP" "$first" "--$mode"
     done
+    check_status "--json --replay to a full disk" 1 \
+        '^mailtap: standard output: No space left on device$' -- \
+        bash -c '"$0" -r "$1" --json --replay=1000 >/dev/full' "$MAILTAP" "$first"
+    if grep -qx 'mailtap: *' "$TMP/err"; then bad "--replay to a full disk: an empty error line"; else ok; fi
 fi
 
 # --export never overwrites: a second run into the same directory leaves the
