@@ -52,7 +52,7 @@ struct mt_message {
     int partial;        /* a piece: the line goes on in the next message */
     int truncated;      /* the line was longer than the line limit */
     uint64_t seq;       /* 1-based position among the session's messages */
-    struct mt_span spans[MT_MAX_SPANS];
+    struct mt_span spans[MT_MAX_SPANS]; /* only the first nspans are set */
     size_t nspans;
     /* A SASL message (an AUTH line, a challenge, an initial response) as
      * it decodes from base64, up to MT_DECODED_MAX bytes; NULL if none.

@@ -4,6 +4,7 @@
 #ifndef MAILTAP_OUTSTREAM_H
 #define MAILTAP_OUTSTREAM_H
 
+#include <errno.h>
 #include <stdio.h>
 
 struct mt_outstream {
@@ -16,9 +17,17 @@ struct mt_outstream {
 
 void mt_outstream_init(struct mt_outstream *s, FILE *f, const char *name);
 
+/* Records the first failure with the reason the system gave (0: none). */
+void mt_outstream_failed(struct mt_outstream *s, int err);
+
 /* Call right after writing (while errno still holds the reason): 0, or -1
- * once the stream has failed. */
-int mt_outstream_check(struct mt_outstream *s);
+ * once the stream has failed. Inline: the outputs call it for every event. */
+static inline int mt_outstream_check(struct mt_outstream *s)
+{
+    if (ferror(s->f))
+        mt_outstream_failed(s, errno);
+    return s->failed ? -1 : 0;
+}
 
 /* Flushes, then checks as above. */
 int mt_outstream_finish(struct mt_outstream *s);

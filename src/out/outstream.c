@@ -14,7 +14,7 @@ void mt_outstream_init(struct mt_outstream *s, FILE *f, const char *name)
 
 /* The first failure keeps the errno of the write that caused it; errno is
  * not made up when the system gave none. */
-static void failed(struct mt_outstream *s, int err)
+void mt_outstream_failed(struct mt_outstream *s, int err)
 {
     if (s->failed)
         return;
@@ -22,18 +22,11 @@ static void failed(struct mt_outstream *s, int err)
     s->err = err;
 }
 
-int mt_outstream_check(struct mt_outstream *s)
-{
-    if (ferror(s->f))
-        failed(s, errno);
-    return s->failed ? -1 : 0;
-}
-
 int mt_outstream_finish(struct mt_outstream *s)
 {
     errno = 0;
     if (fflush(s->f) != 0)
-        failed(s, errno);
+        mt_outstream_failed(s, errno);
     return mt_outstream_check(s);
 }
 
