@@ -160,6 +160,7 @@ static uint64_t emit_msg(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_kin
     m.decoded = d;
     m.decoded_len = d ? (dn < MT_DECODED_MAX ? dn : MT_DECODED_MAX) : 0;
     m.decoded_cut = d && (cut || dn > MT_DECODED_MAX);
+    m.decoded_secret = d && mt_sasl_decoded_secret(sasl);
     m.nspans = 0;
     m.kind = kind;
     m.label = label ? label : "";

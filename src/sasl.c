@@ -59,10 +59,18 @@ struct mt_sasl {
     size_t msg_len;
     int msg_cut; /* the wire message was longer than msg */
     int msg_ok;  /* msg holds the last message fed (it was base64) */
-    /* A binary message (NTLM) told in words, shown instead of its bytes. */
-    uint8_t desc[512];
+    /* What is shown for the message instead of msg: an NTLM message told in
+     * words, or a DIGEST-MD5 message as it came (its parser unquotes msg in
+     * place). Room for three whole NTLM fields. */
+    uint8_t desc[2048];
     size_t desc_len;
+    int desc_cut;
+    int login_asks;      /* LOGIN: what the last prompt asked for */
+    int last_client;     /* the last message was the client's */
+    unsigned last_flags; /* what it exposed (MT_SASL_EXPOSES_*) */
 };
+
+enum { LOGIN_ASKS_USER = 1, LOGIN_ASKS_PASSWORD = 2 };
 
 struct span {
     const uint8_t *p;
@@ -244,6 +252,7 @@ static int decode_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
     s->msg_cut = 0;
     s->msg_ok = 0;
     s->desc_len = 0;
+    s->desc_cut = 0;
     if (is_empty_message(b64, n))
         return 0;
     long r = mt_base64_decode(b64, n, s->msg, sizeof s->msg);
@@ -295,11 +304,25 @@ static unsigned client_plain(struct mt_sasl *s)
     return flags;
 }
 
-/* The first non-empty message is the user (after "Username:" or as an
- * initial response), the next one the password, even if empty. */
+/* The server's prompt says what the answer is ("Username:", "Password:");
+ * without one, the first non-empty message is the user (an initial
+ * response), the next one the password, even if empty. */
 static unsigned client_login(struct mt_sasl *s)
 {
     struct span v = {s->msg, s->msg_len};
+    int asks = s->login_asks;
+    s->login_asks = 0;
+    if (asks == LOGIN_ASKS_PASSWORD) {
+        s->stage = 2;
+        set_span(s, &s->cred.password, v);
+        return MT_SASL_EXPOSES_SECRET;
+    }
+    if (asks == LOGIN_ASKS_USER && v.n > 0) {
+        if (s->stage < 1)
+            s->stage = 1;
+        set_span(s, &s->cred.user, v);
+        return MT_SASL_EXPOSES_USER;
+    }
     if (s->stage == 0 && v.n > 0) {
         s->stage = 1;
         set_span(s, &s->cred.user, v);
@@ -314,6 +337,30 @@ static unsigned client_login(struct mt_sasl *s)
 }
 
 /* RFC 4422 appendix A: the message is the authorization identity. */
+/* What a LOGIN prompt asks for, by its words (any case). */
+static int contains_word(const uint8_t *p, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k && upper(p[i + j]) == (uint8_t)w[j])
+            j++;
+        if (j == k)
+            return 1;
+    }
+    return 0;
+}
+
+static void server_login(struct mt_sasl *s)
+{
+    if (contains_word(s->msg, s->msg_len, "PASS"))
+        s->login_asks = LOGIN_ASKS_PASSWORD;
+    else if (contains_word(s->msg, s->msg_len, "USER") || contains_word(s->msg, s->msg_len, "NAME"))
+        s->login_asks = LOGIN_ASKS_USER;
+    else
+        s->login_asks = 0;
+}
+
 static unsigned client_external(struct mt_sasl *s)
 {
     struct span v = {s->msg, s->msg_len};
@@ -844,8 +891,22 @@ static unsigned client_ntlm(struct mt_sasl *s)
 static void desc_add(struct mt_sasl *s, const void *p, size_t n)
 {
     size_t k = n < sizeof s->desc - s->desc_len ? n : sizeof s->desc - s->desc_len;
+    if (k < n) {
+        /* Cut at a character boundary, and said. */
+        while (k > 0 && (((const uint8_t *)p)[k] & 0xc0) == 0x80)
+            k--;
+        s->desc_cut = 1;
+    }
     memcpy(s->desc + s->desc_len, p, k);
     s->desc_len += k;
+}
+
+/* Keeps the message as it came, before a parser that rewrites it. */
+static void desc_keep_message(struct mt_sasl *s)
+{
+    s->desc_len = 0;
+    desc_add(s, s->msg, s->msg_len);
+    s->desc_cut |= s->msg_cut;
 }
 
 static void desc_str(struct mt_sasl *s, const char *t) { desc_add(s, t, strlen(t)); }
@@ -860,21 +921,21 @@ static void desc_field(struct mt_sasl *s, const char *name, const struct mt_sasl
 
 /* An NTLM message in words: its type and what it carries in the clear,
  * rather than a screenful of escaped binary. */
-static void ntlm_describe(struct mt_sasl *s)
+static void ntlm_describe(struct mt_sasl *s, int from_client)
 {
     char t[96];
     struct span nt;
-    if (ntlm_is(s, 1, 16)) {
+    if (from_client && ntlm_is(s, 1, 16)) {
         snprintf(t, sizeof t, "NTLM NEGOTIATE message (%zu bytes)", s->msg_len);
         desc_str(s, t);
-    } else if (ntlm_is(s, 2, 32)) {
+    } else if (!from_client && ntlm_is(s, 2, 32)) {
         snprintf(t, sizeof t, "NTLM CHALLENGE message (%zu bytes): server challenge ", s->msg_len);
         desc_str(s, t);
         for (int i = 0; i < 8; i++) {
             snprintf(t, sizeof t, "%02x", s->msg[24 + i]);
             desc_str(s, t);
         }
-    } else if (ntlm_is(s, 3, 52) && ntlm_buffer(s, 20, &nt)) {
+    } else if (from_client && ntlm_is(s, 3, 52) && ntlm_buffer(s, 20, &nt)) {
         snprintf(t, sizeof t, "NTLM AUTHENTICATE message (%zu bytes): %s response (%zu bytes)",
                  s->msg_len, nt.n == 24 ? "NTLMv1" : nt.n > 24 ? "NTLMv2" : "NT", nt.n);
         desc_str(s, t);
@@ -941,7 +1002,17 @@ void mt_sasl_begin(struct mt_sasl *s, const uint8_t *mech, size_t n)
     s->mech = k == n ? mech_of(s->cred.mech) : M_OTHER;
 }
 
+static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n);
+
 unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
+{
+    unsigned ex = client_message(s, b64, n);
+    s->last_client = 1;
+    s->last_flags = ex;
+    return ex;
+}
+
+static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
 {
     s->msg_ok = 0;
     if (n == 1 && b64[0] == '*') {
@@ -960,6 +1031,7 @@ unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
     case M_CRAM_MD5:
         return client_cram(s, b64, n);
     case M_DIGEST_MD5:
+        desc_keep_message(s);
         return client_digest(s);
     case M_XOAUTH2:
         return client_xoauth2(s);
@@ -967,7 +1039,7 @@ unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
         return client_oauthbearer(s);
     case M_NTLM: {
         unsigned ex = client_ntlm(s);
-        ntlm_describe(s);
+        ntlm_describe(s, 1);
         return ex;
     }
     case M_EXTERNAL:
@@ -984,6 +1056,9 @@ unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
 
 void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n)
 {
+    s->last_client = 0;
+    s->last_flags = 0;
+    s->login_asks = 0;
     if (decode_message(s, b64, n) != 0) {
         s->cred.invalid_base64 = 1;
         if (s->mech == M_CRAM_MD5)
@@ -992,11 +1067,15 @@ void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n)
     }
     if (s->mech == M_CRAM_MD5)
         server_cram(s, b64, n);
-    else if (s->mech == M_DIGEST_MD5)
+    else if (s->mech == M_LOGIN)
+        server_login(s);
+    else if (s->mech == M_DIGEST_MD5) {
+        desc_keep_message(s);
         server_digest(s);
+    }
     else if (s->mech == M_NTLM) {
         server_ntlm(s);
-        ntlm_describe(s);
+        ntlm_describe(s, 0);
     }
 }
 
@@ -1008,12 +1087,21 @@ const uint8_t *mt_sasl_decoded(const struct mt_sasl *s, size_t *n, int *cut)
         return NULL;
     if (s->desc_len) {
         *n = s->desc_len;
-        *cut = 0;
+        *cut = s->desc_cut;
         return s->desc;
     }
     *n = s->msg_len;
     *cut = s->msg_cut;
     return s->msg;
+}
+
+int mt_sasl_decoded_secret(const struct mt_sasl *s)
+{
+    /* Only these mechanisms send a message holding nothing but a name;
+     * in any other, "user only" means part of the message was not read. */
+    int name_only = s->mech == M_LOGIN || s->mech == M_SCRAM || s->mech == M_EXTERNAL ||
+                    s->mech == M_ANONYMOUS;
+    return s->last_client && !(name_only && s->last_flags == MT_SASL_EXPOSES_USER);
 }
 
 int mt_sasl_has_credential(const struct mt_sasl *s)

@@ -55,11 +55,12 @@ struct mt_message {
     struct mt_span spans[MT_MAX_SPANS]; /* only the first nspans are set */
     size_t nspans;
     /* A SASL message (an AUTH line, a challenge, an initial response) as
-     * it decodes from base64, up to MT_DECODED_MAX bytes; NULL if none.
-     * It exposes what the message's spans say: a secret if any span is. */
+     * it decodes from base64, up to MT_DECODED_MAX bytes; NULL if none. */
     const uint8_t *decoded;
     size_t decoded_len;
-    int decoded_cut; /* there was more than decoded_len */
+    int decoded_cut;    /* there was more than decoded_len */
+    int decoded_secret; /* hidden by --mask: a client message not known to
+                         * carry only a user name (see sasl.h) */
 };
 #define MT_DECODED_MAX 1024
 

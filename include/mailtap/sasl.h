@@ -70,11 +70,17 @@ void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n);
 const struct mt_sasl_cred *mt_sasl_cred(const struct mt_sasl *s);
 
 /* The last message fed (client or server) as it decoded, for showing it:
- * NULL when it was empty, "*" or not base64. An NTLM message is told in
- * words instead ("NTLM AUTHENTICATE message (...): NTLMv2 response (...),
+ * NULL when it was empty, "*" or not base64. A DIGEST-MD5 message is given
+ * as it came; an NTLM message is told in words instead ("NTLM AUTHENTICATE message (...): NTLMv2 response (...),
  * domain D, user U, workstation W"). cut is set when it was longer than the
  * observer keeps (8 KiB). Valid until the next call on s. */
 const uint8_t *mt_sasl_decoded(const struct mt_sasl *s, size_t *n, int *cut);
+
+/* Whether that decoded message must be hidden by --mask: any client message
+ * not known to carry only a user name. A message the observer could not
+ * read (an unknown mechanism, a malformed or oversized one, an unexpected
+ * turn) may hold a secret, so it is treated as one. */
+int mt_sasl_decoded_secret(const struct mt_sasl *s);
 
 /* Whether anything worth reporting was found (a user, secret or hash) or
  * the mechanism is one that identifies the client (EXTERNAL, ANONYMOUS). */

@@ -113,16 +113,14 @@ static void put_spans(struct follow *f, const uint8_t *p, size_t n, const struct
     put_text(f, p + at, n - at);
 }
 
-/* A SASL message as it decodes, under its base64 line. It exposes what
- * the line exposes (the line's spans): highlighted whole, and masked whole
- * with --mask if the line carries a secret. */
+/* A SASL message as it decodes, under its base64 line: highlighted whole
+ * when it exposes something, and masked whole with --mask unless it is
+ * known to carry only a user name. */
 static void decoded_line(struct follow *f, const struct mt_event *ev)
 {
     const struct mt_message *m = ev->msg;
-    struct mt_message d = {.nspans = m->nspans > 0};
-    d.spans[0] = (struct mt_span){0, m->decoded_len, 0};
-    for (size_t i = 0; i < m->nspans; i++)
-        d.spans[0].secret |= m->spans[i].secret;
+    struct mt_message d = {.nspans = m->nspans > 0 || m->decoded_secret};
+    d.spans[0] = (struct mt_span){0, m->decoded_len, m->decoded_secret};
     begin_line(f, ev->dir, "(decoded)");
     put_spans(f, m->decoded, m->decoded_len, &d);
     if (m->decoded_cut)

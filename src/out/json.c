@@ -157,20 +157,18 @@ static void message(struct json *j, const struct mt_event *ev)
     fputs(m->nspans ? ",\"secret\":true" : ",\"secret\":false", j->out);
     fputs(m->partial ? ",\"partial\":true" : ",\"partial\":false", j->out);
     fputs(m->truncated ? ",\"truncated\":true" : ",\"truncated\":false", j->out);
-    /* What a SASL line decodes to exposes what the line does: masked
-     * whole when the line carries a secret. */
+    /* What a SASL line decodes to: masked whole unless it is known to
+     * carry only a user name. A piece of a line has none (as in follow). */
     fputs(",\"decoded\":", j->out);
-    int secret_line = 0;
-    for (size_t i = 0; i < m->nspans; i++)
-        secret_line |= m->spans[i].secret;
-    struct mt_bytes d = {m->decoded, m->decoded_len, m->decoded != NULL};
-    if (secret_line)
+    struct mt_bytes d = {m->decoded, m->decoded_len, m->decoded != NULL && !m->partial};
+    if (m->decoded_secret)
         secret(j, &d);
     else if (d.present)
         mt_json_string(j->out, d.p, d.len);
     else
         fputs("null", j->out);
-    fputs(m->decoded_cut ? ",\"decoded_truncated\":true}\n" : ",\"decoded_truncated\":false}\n",
+    fputs(d.present && m->decoded_cut ? ",\"decoded_truncated\":true}\n"
+                                      : ",\"decoded_truncated\":false}\n",
           j->out);
 }
 

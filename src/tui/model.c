@@ -255,12 +255,11 @@ static int model_event(void *ctx, const struct mt_event *ev, void **slot)
         record(m, s, MT_REC_MESSAGE, ev->dir, msg->label, msg->text, msg->len, msg->spans,
                msg->nspans, msg->seq, ev->ts, (uint8_t)msg->kind, flags);
         if (msg->decoded && !msg->partial) {
-            /* Exposes what its line does: one span, secret if any is. */
-            struct mt_span d = {0, msg->decoded_len, 0};
-            for (size_t i = 0; i < msg->nspans; i++)
-                d.secret |= msg->spans[i].secret;
+            /* One span: highlighted when it exposes something, masked with
+             * 'm' unless known to carry only a user name. */
+            struct mt_span d = {0, msg->decoded_len, msg->decoded_secret};
             record(m, s, MT_REC_MESSAGE, ev->dir, "(decoded)", msg->decoded, msg->decoded_len,
-                   &d, msg->nspans > 0, msg->seq, ev->ts, (uint8_t)msg->kind,
+                   &d, msg->nspans > 0 || msg->decoded_secret, msg->seq, ev->ts, (uint8_t)msg->kind,
                    (uint8_t)(MT_REC_DECODED | (msg->decoded_cut ? MT_REC_DECODED_CUT : 0)));
         }
         break;

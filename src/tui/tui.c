@@ -691,6 +691,8 @@ static int record_matches(struct ui *u, const struct mt_tui_session *s, uint64_t
     size_t k = strlen(u->search);
     if (n < 0 || k == 0 || (size_t)n < k)
         return 0;
+    if (u->mask) /* what is hidden cannot be found: no guessing a password */
+        mask_spans(u->text, (size_t)n, &r);
     for (size_t at = 0; at + k <= (size_t)n; at++) {
         size_t j = 0;
         while (j < k) {

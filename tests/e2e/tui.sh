@@ -122,6 +122,8 @@ keys m
 check "mask" 'secrets masked'
 check "masked password, user name kept" 'LOGIN alice "W\*{11}2"'
 check_not "no password when masked" 'Wonderland-42'
+keys / W o n d e r l a n d Enter
+check "masked: search does not find the hidden password" "'Wonderland' not found"
 keys m
 
 keys f

@@ -98,13 +98,19 @@ static void sasl_exchange(struct mt_sink *k)
     struct mt_message r = {.kind = MT_MSG_AUTH, .label = "SASL",
                            .text = (const uint8_t *)"AGJvYgBodW50ZXIy", .len = 16,
                            .spans = {{0, 16, 1}}, .nspans = 1,
-                           .decoded = plain, .decoded_len = sizeof plain - 1};
+                           .decoded = plain, .decoded_len = sizeof plain - 1, .decoded_secret = 1};
     ev = (struct mt_event){.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &r};
     send(k, &ev, &s);
     struct mt_message u = {.kind = MT_MSG_AUTH, .label = "SASL", .text = (const uint8_t *)"Ym9i",
                            .len = 4, .spans = {{0, 4, 0}}, .nspans = 1,
                            .decoded = (const uint8_t *)"bob", .decoded_len = 3, .decoded_cut = 1};
     ev = (struct mt_event){.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &u};
+    send(k, &ev, &s);
+    /* A message the observer could not read: no span, still hidden. */
+    struct mt_message x = {.kind = MT_MSG_AUTH, .label = "SASL", .text = (const uint8_t *)"b3BhcXVl",
+                           .len = 8, .decoded = (const uint8_t *)"opaque", .decoded_len = 6,
+                           .decoded_secret = 1};
+    ev = (struct mt_event){.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &x};
     send(k, &ev, &s);
     simple(k, MT_EV_SESSION_END, &s);
 }
@@ -293,6 +299,8 @@ static void test_decoded_sasl(void)
     CU_ASSERT_PTR_NULL(strstr(out, "hunter2"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "C (decoded)    \\0**********2\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "C (decoded)    bob[cut]\n")); /* a user name stays */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "C (decoded)    o****e\n"));
+    CU_ASSERT_PTR_NULL(strstr(out, "opaque"));
     free(out);
     out = run_sink(mt_json_sink, 0, 0, sasl_exchange);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"decoded\":\"Username:\",\"decoded_truncated\":false}"));
@@ -302,6 +310,7 @@ static void test_decoded_sasl(void)
     out = run_sink(mt_json_sink, 0, 1, sasl_exchange);
     CU_ASSERT_PTR_NULL(strstr(out, "hunter2"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"decoded\":\"\\u0000**********2\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"decoded\":\"o****e\""));
     free(out);
 }
 

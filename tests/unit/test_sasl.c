@@ -997,6 +997,36 @@ static void test_decoded_messages(void)
     CU_ASSERT(decoded_is(s, NULL)); /* a new exchange forgets the last one */
     mt_sasl_free(s);
 
+    /* LOGIN answers by the prompt: "Password:" first makes it the password. */
+    s = start("LOGIN");
+    SRV(s, "Password:");
+    CU_ASSERT_EQUAL(CLI(s, "pw-first"), MT_SASL_EXPOSES_SECRET);
+    CU_ASSERT(mt_sasl_decoded_secret(s));
+    SRV(s, "Username:");
+    CU_ASSERT_EQUAL(CLI(s, "bob"), MT_SASL_EXPOSES_USER);
+    CU_ASSERT(!mt_sasl_decoded_secret(s)); /* a name alone stays readable */
+    CU_ASSERT(IS(mt_sasl_cred(s)->user, "bob"));
+    CU_ASSERT(IS(mt_sasl_cred(s)->password, "pw-first"));
+    SRV(s, "Username:");
+    CU_ASSERT(!mt_sasl_decoded_secret(s)); /* the server's */
+    mt_sasl_free(s);
+
+    /* What could not be read is hidden: an unknown mechanism, a PLAIN
+     * message without its NULs. */
+    s = start("X-FOO");
+    CU_ASSERT_EQUAL(CLI(s, "user secret"), 0);
+    CU_ASSERT(mt_sasl_decoded_secret(s));
+    mt_sasl_begin(s, (const uint8_t *)"PLAIN", 5);
+    CLI(s, "no-nuls-here");
+    CU_ASSERT(mt_sasl_decoded_secret(s));
+    mt_sasl_free(s);
+
+    /* DIGEST-MD5 is shown as it came, though its parser unquotes in place. */
+    s = start("DIGEST-MD5");
+    SRV(s, "realm=\"a\\\"b\",nonce=\"N1\"");
+    CU_ASSERT(decoded_is(s, "realm=\"a\\\"b\",nonce=\"N1\""));
+    mt_sasl_free(s);
+
     s = start("NTLM");
     unsigned flags;
     CLI(s, "NTLMSSP\0\x01\0\0\0\x07\x82\x08\xa2\0\0\0\0\0\0\0\0");
@@ -1006,6 +1036,10 @@ static void test_decoded_messages(void)
     hex_msg(s, v2_authenticate, 0, &flags);
     CU_ASSERT(decoded_is(s, "NTLM AUTHENTICATE message (232 bytes): NTLMv2 response (84 bytes), "
                             "domain Domain, user User, workstation COMPUTER"));
+    /* A type 3 from the server is not described with the client's names. */
+    hex_msg(s, v2_authenticate, 1, NULL);
+    d = mt_sasl_decoded(s, &n, &cut);
+    CU_ASSERT(d && n == 232 && memcmp(d, "NTLMSSP", 8) == 0);
     CLI(s, "NTLMSSP\0\x09\0\0\0"); /* no such type: its bytes */
     CU_ASSERT(decoded_is(s, NULL) == 0);
     d = mt_sasl_decoded(s, &n, &cut);
