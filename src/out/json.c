@@ -152,7 +152,10 @@ static void message(struct json *j, const struct mt_event *ev)
                 mt_mask(m->text + m->spans[i].off, m->spans[i].len, masked + m->spans[i].off,
                     m->spans[i].len);
     }
-    mt_json_string(j->out, masked ? masked : m->text, m->len);
+    if (j->mask && m->nspans > 0 && !masked)
+        fputs("\"*\"", j->out); /* out of memory: nothing rather than the secret */
+    else
+        mt_json_string(j->out, masked ? masked : m->text, m->len);
     free(masked);
     fputs(m->nspans ? ",\"secret\":true" : ",\"secret\":false", j->out);
     fputs(m->partial ? ",\"partial\":true" : ",\"partial\":false", j->out);

@@ -518,8 +518,10 @@ static void mask_spans(uint8_t *t, size_t n, const struct mt_rec *r)
         if (l > n - o)
             l = n - o;
         uint8_t *tmp = malloc(l ? l : 1);
-        if (!tmp)
+        if (!tmp) {
+            memset(t + o, '*', l); /* out of memory: all hidden rather than shown */
             continue;
+        }
         mt_mask(t + o, l, tmp, l);
         memcpy(t + o, tmp, l);
         free(tmp);
