@@ -310,33 +310,25 @@ static unsigned client_plain(struct mt_sasl *s)
 static unsigned client_login(struct mt_sasl *s)
 {
     struct span v = {s->msg, s->msg_len};
-    int asks = s->login_asks;
+    int want = s->login_asks                 ? s->login_asks
+               : s->stage == 0 && v.n > 0    ? LOGIN_ASKS_USER
+               : s->stage == 1               ? LOGIN_ASKS_PASSWORD
+                                             : 0;
     s->login_asks = 0;
-    if (asks == LOGIN_ASKS_PASSWORD) {
+    if (want == LOGIN_ASKS_PASSWORD) {
         s->stage = 2;
         set_span(s, &s->cred.password, v);
         return MT_SASL_EXPOSES_SECRET;
     }
-    if (asks == LOGIN_ASKS_USER && v.n > 0) {
+    if (want == LOGIN_ASKS_USER && v.n > 0) {
         if (s->stage < 1)
             s->stage = 1;
         set_span(s, &s->cred.user, v);
         return MT_SASL_EXPOSES_USER;
     }
-    if (s->stage == 0 && v.n > 0) {
-        s->stage = 1;
-        set_span(s, &s->cred.user, v);
-        return MT_SASL_EXPOSES_USER;
-    }
-    if (s->stage == 1) {
-        s->stage = 2;
-        set_span(s, &s->cred.password, v);
-        return MT_SASL_EXPOSES_SECRET;
-    }
     return 0;
 }
 
-/* RFC 4422 appendix A: the message is the authorization identity. */
 /* What a LOGIN prompt asks for, by its words (any case). */
 static int contains_word(const uint8_t *p, size_t n, const char *w)
 {
@@ -361,7 +353,10 @@ static void server_login(struct mt_sasl *s)
         s->login_asks = 0;
 }
 
-static unsigned client_external(struct mt_sasl *s)
+/* EXTERNAL (RFC 4422 appendix A): the message is the authorization
+ * identity. ANONYMOUS (RFC 4505): it is a trace (an email address or a
+ * token). Either is the only message, and names the client. */
+static unsigned client_identity(struct mt_sasl *s, int is_authzid)
 {
     struct span v = {s->msg, s->msg_len};
     if (s->stage++ > 0)
@@ -369,20 +364,8 @@ static unsigned client_external(struct mt_sasl *s)
     s->identified = 1;
     if (v.n == 0)
         return 0;
-    set_span(s, &s->cred.authzid, v);
-    set_span(s, &s->cred.user, v);
-    return MT_SASL_EXPOSES_USER;
-}
-
-/* RFC 4505: the message is a trace (an email address or a token). */
-static unsigned client_anonymous(struct mt_sasl *s)
-{
-    struct span v = {s->msg, s->msg_len};
-    if (s->stage++ > 0)
-        return 0;
-    s->identified = 1;
-    if (v.n == 0)
-        return 0;
+    if (is_authzid)
+        set_span(s, &s->cred.authzid, v);
     set_span(s, &s->cred.user, v);
     return MT_SASL_EXPOSES_USER;
 }
@@ -1043,9 +1026,9 @@ static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
         return ex;
     }
     case M_EXTERNAL:
-        return client_external(s);
+        return client_identity(s, 1);
     case M_ANONYMOUS:
-        return client_anonymous(s);
+        return client_identity(s, 0);
     case M_SCRAM:
         return client_scram(s);
     case M_OTHER:

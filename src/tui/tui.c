@@ -276,6 +276,16 @@ static int draw_text(struct ui *u, int y, int x, int maxw, size_t skip, const ui
     return col;
 }
 
+/* The first row to show so that the cursor stays on a pane of rows. */
+static uint64_t scroll_to(uint64_t cursor, uint64_t top, int rows)
+{
+    if (cursor < top)
+        return cursor;
+    if (rows > 0 && cursor >= top + (uint64_t)rows)
+        return cursor - (uint64_t)rows + 1;
+    return top;
+}
+
 static void draw_str(int y, int x, int maxw, const char *s, attr_t a)
 {
     if (maxw <= 0)
@@ -335,25 +345,21 @@ static void draw_status(struct ui *u)
     size_t nlen = strlen(full), ncols = 0, cols = (size_t)(COLS > 0 ? COLS : 0);
     int dots = 0;
     for (int tier = 0; tier < 4; tier++) {
-        if (tier < 2) {
-            snprintf(counts, sizeof counts,
-                     "  |  %llu packets  %zu sessions  %zu credentials  %llu dropped  %s  %s%s",
-                     (unsigned long long)packets, u->m->n, u->m->nc, (unsigned long long)drops,
-                     clock, state, u->mask ? "  MASKED" : "");
-            if (not_kept)
-                snprintf(kept, sizeof kept, "  | not kept: %llu sessions (--tui-sessions), %llu "
-                         "credentials (--tui-creds), %llu lines (--spool-max)",
-                         (unsigned long long)u->m->sessions_not_kept,
-                         (unsigned long long)u->m->creds_not_kept, (unsigned long long)sst.dropped);
-        } else {
-            snprintf(counts, sizeof counts, "  | %llu pkts  %zu sess  %zu creds  %llu drop  %s  %s%s",
-                     (unsigned long long)packets, u->m->n, u->m->nc, (unsigned long long)drops,
-                     clock, state, u->mask ? "  MASKED" : "");
-            if (not_kept)
-                snprintf(kept, sizeof kept, "  | not kept: %llu sess  %llu creds  %llu lines",
-                         (unsigned long long)u->m->sessions_not_kept,
-                         (unsigned long long)u->m->creds_not_kept, (unsigned long long)sst.dropped);
-        }
+        /* The long form, or from tier 2 the short one. */
+        static const char *const word[2][4] = {{"packets", "sessions", "credentials", "dropped"},
+                                               {"pkts", "sess", "creds", "drop"}};
+        static const char *const after[2][3] = {
+            {" (--tui-sessions), ", " (--tui-creds), ", " (--spool-max)"}, {"  ", "  ", ""}};
+        int brief = tier >= 2;
+        const char *const *w = word[brief];
+        snprintf(counts, sizeof counts, "  |%s%llu %s  %zu %s  %zu %s  %llu %s  %s  %s%s",
+                 brief ? " " : "  ", (unsigned long long)packets, w[0], u->m->n, w[1], u->m->nc,
+                 w[2], (unsigned long long)drops, w[3], clock, state, u->mask ? "  MASKED" : "");
+        if (not_kept)
+            snprintf(kept, sizeof kept, "  | not kept: %llu %s%s%llu %s%s%llu lines%s",
+                     (unsigned long long)u->m->sessions_not_kept, w[1], after[brief][0],
+                     (unsigned long long)u->m->creds_not_kept, w[2], after[brief][1],
+                     (unsigned long long)sst.dropped, after[brief][2]);
         if (tier > 0) {
             name = (const uint8_t *)base;
             nlen = strlen(base);
@@ -428,10 +434,7 @@ static void draw_sessions(struct ui *u, int y0, int rows)
              ends_w, "CLIENT -> SERVER", "PROTO", "SECURITY", "CREDS", "BYTES", "STATE",
              u->sort_creds ? "  (by credentials)" : "");
     draw_str(y0, 0, w, head, A_BOLD | (u->focus == PANE_SESSIONS ? A_UNDERLINE : 0));
-    if (u->sel < u->top)
-        u->top = u->sel;
-    if (rows > 0 && u->sel >= u->top + (size_t)rows)
-        u->top = u->sel - (size_t)rows + 1;
+    u->top = (size_t)scroll_to(u->sel, u->top, rows);
     for (int r = 0; r < rows; r++) {
         size_t k = u->top + (size_t)r;
         if (k >= u->nvis)
@@ -477,10 +480,7 @@ static void draw_creds(struct ui *u, int y0, int rows)
     int w = COLS;
     draw_str(y0, 0, w, "TIME       SESSION PROTO MECH         RESULT   USER             PASSWORD OR HASH",
              A_BOLD | A_UNDERLINE);
-    if (u->csel < u->ctop)
-        u->ctop = u->csel;
-    if (rows > 0 && u->csel >= u->ctop + (size_t)rows)
-        u->ctop = u->csel - (size_t)rows + 1;
+    u->ctop = (size_t)scroll_to(u->csel, u->ctop, rows);
     for (int r = 0; r < rows; r++) {
         size_t k = u->ctop + (size_t)r;
         if (k >= u->m->nc)
@@ -571,10 +571,7 @@ static void draw_conversation(struct ui *u, int y0, int rows)
     uint64_t count = s->ix.count;
     if (u->conv_cur >= count)
         u->conv_cur = count ? count - 1 : 0;
-    if (u->conv_cur < u->conv_top)
-        u->conv_top = u->conv_cur;
-    if (rows > 0 && u->conv_cur >= u->conv_top + (uint64_t)rows)
-        u->conv_top = u->conv_cur - (uint64_t)rows + 1;
+    u->conv_top = scroll_to(u->conv_cur, u->conv_top, rows);
     for (int r = 0; r < rows; r++) {
         uint64_t i = u->conv_top + (uint64_t)r;
         if (i >= count)

@@ -85,33 +85,30 @@ static void conversation(struct mt_sink *k)
 
 /* A SASL PLAIN exchange: a challenge that decodes to text, a response that
  * carries the password (secret), a response cut short. */
+/* A SASL line: its text, whether it exposes a user (span, not secret) or a
+ * secret (span, secret), and what it decodes to. */
+static void sasl_line(struct mt_sink *k, const struct mt_session_info *s, enum mt_dir dir,
+                      const char *label, const char *text, int span, int secret,
+                      const char *decoded, size_t decoded_len, int cut)
+{
+    struct mt_message m = {.kind = MT_MSG_AUTH, .label = label, .text = (const uint8_t *)text,
+                           .len = strlen(text), .nspans = span,
+                           .decoded = (const uint8_t *)decoded, .decoded_len = decoded_len,
+                           .decoded_cut = cut, .decoded_secret = secret};
+    m.spans[0] = (struct mt_span){0, m.len, secret && span};
+    struct mt_event ev = {.type = MT_EV_MESSAGE, .dir = dir, .msg = &m};
+    send(k, &ev, s);
+}
+
 static void sasl_exchange(struct mt_sink *k)
 {
     struct mt_session_info s = session(2);
     simple(k, MT_EV_SESSION_START, &s);
-    static const uint8_t chal[] = "Username:";
-    struct mt_message c = {.kind = MT_MSG_AUTH, .label = "334", .text = (const uint8_t *)"334 VXNlcm5hbWU6",
-                           .len = 16, .decoded = chal, .decoded_len = 9};
-    struct mt_event ev = {.type = MT_EV_MESSAGE, .dir = MT_DIR_SERVER, .msg = &c};
-    send(k, &ev, &s);
-    static const uint8_t plain[] = "\0bob\0hunter2";
-    struct mt_message r = {.kind = MT_MSG_AUTH, .label = "SASL",
-                           .text = (const uint8_t *)"AGJvYgBodW50ZXIy", .len = 16,
-                           .spans = {{0, 16, 1}}, .nspans = 1,
-                           .decoded = plain, .decoded_len = sizeof plain - 1, .decoded_secret = 1};
-    ev = (struct mt_event){.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &r};
-    send(k, &ev, &s);
-    struct mt_message u = {.kind = MT_MSG_AUTH, .label = "SASL", .text = (const uint8_t *)"Ym9i",
-                           .len = 4, .spans = {{0, 4, 0}}, .nspans = 1,
-                           .decoded = (const uint8_t *)"bob", .decoded_len = 3, .decoded_cut = 1};
-    ev = (struct mt_event){.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &u};
-    send(k, &ev, &s);
+    sasl_line(k, &s, MT_DIR_SERVER, "334", "334 VXNlcm5hbWU6", 0, 0, "Username:", 9, 0);
+    sasl_line(k, &s, MT_DIR_CLIENT, "SASL", "AGJvYgBodW50ZXIy", 1, 1, "\0bob\0hunter2", 12, 0);
+    sasl_line(k, &s, MT_DIR_CLIENT, "SASL", "Ym9i", 1, 0, "bob", 3, 1);
     /* A message the observer could not read: no span, still hidden. */
-    struct mt_message x = {.kind = MT_MSG_AUTH, .label = "SASL", .text = (const uint8_t *)"b3BhcXVl",
-                           .len = 8, .decoded = (const uint8_t *)"opaque", .decoded_len = 6,
-                           .decoded_secret = 1};
-    ev = (struct mt_event){.type = MT_EV_MESSAGE, .dir = MT_DIR_CLIENT, .msg = &x};
-    send(k, &ev, &s);
+    sasl_line(k, &s, MT_DIR_CLIENT, "SASL", "b3BhcXVl", 0, 1, "opaque", 6, 0);
     simple(k, MT_EV_SESSION_END, &s);
 }
 
