@@ -69,6 +69,39 @@ void mt_cancel_raw(struct mt_dsession *s, enum mt_dir dir);
 /* Time of the data being processed. */
 mt_time_us mt_now(const struct mt_dsession *s);
 
+/* --- commands awaiting their replies ------------------------------------------- */
+
+/* POP3 and SMTP clients may pipeline commands; replies come in order. A
+ * bounded ring of the kinds a module gives its commands, 0 meaning "none"
+ * (what head and pop give when it is empty). */
+#define MT_REPLY_QUEUE_MAX 64
+
+struct mt_reply_queue {
+    uint8_t kind[MT_REPLY_QUEUE_MAX];
+    size_t head, len;
+};
+
+/* Queues a command's kind. When the queue is full, replies can no longer be
+ * matched to commands: the overflow is reported, the queue emptied, and 1
+ * returned so the module settles what waits as unknown (rather than judge a
+ * login by the wrong reply); the kind is then queued afresh. */
+int mt_reply_push(struct mt_dsession *s, struct mt_reply_queue *q, int kind);
+
+static inline int mt_reply_head(const struct mt_reply_queue *q)
+{
+    return q->len ? q->kind[q->head] : 0;
+}
+
+static inline int mt_reply_pop(struct mt_reply_queue *q)
+{
+    int k = mt_reply_head(q);
+    if (q->len) {
+        q->head = (q->head + 1) % MT_REPLY_QUEUE_MAX;
+        q->len--;
+    }
+    return k;
+}
+
 /* --- a credential waiting for the server's verdict ------------------------- */
 
 struct mt_pending {
@@ -122,6 +155,12 @@ void mt_sasl_release(struct mt_dsession *s, struct mt_sasl *sasl);
  * without the protocol's framing). The first message of an exchange that is
  * not valid base64 is reported as a warning. */
 unsigned mt_auth_client(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n);
+
+/* The end of an exchange: reports what it exposed (if anything) with the
+ * server's verdict r, a cancelled one as a failure. via is "AUTH" or
+ * "AUTHENTICATE"; secret_seq the message that carried the secret. */
+void mt_auth_report(struct mt_dsession *s, const struct mt_sasl *sasl, const char *via,
+                    int starttls_offered, uint64_t secret_seq, enum mt_result r);
 void mt_auth_server(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n);
 
 /* --- small parsing helpers shared by the protocols ------------------------ */

@@ -133,6 +133,27 @@ void mt_auth_server(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *
     warn_base64(s, sasl, before, "a server challenge");
 }
 
+int mt_reply_push(struct mt_dsession *s, struct mt_reply_queue *q, int kind)
+{
+    int overflow = q->len == MT_REPLY_QUEUE_MAX;
+    if (overflow) {
+        mt_emit_warning(s, "more than 64 commands await replies; replies no longer matched");
+        q->len = 0;
+    }
+    q->kind[(q->head + q->len) % MT_REPLY_QUEUE_MAX] = (uint8_t)kind;
+    q->len++;
+    return overflow;
+}
+
+void mt_auth_report(struct mt_dsession *s, const struct mt_sasl *sasl, const char *via,
+                    int starttls_offered, uint64_t secret_seq, enum mt_result r)
+{
+    struct mt_pending *pend = mt_pending_new(s, "", via, starttls_offered, secret_seq);
+    if (pend && mt_pending_from_sasl(pend, sasl))
+        mt_pending_resolve(s, &pend, mt_sasl_cred(sasl)->cancelled ? MT_RESULT_FAILURE : r);
+    mt_pending_free(s, &pend);
+}
+
 int mt_token_is(const uint8_t *p, size_t n, const char *word)
 {
     size_t k = strlen(word);

@@ -294,11 +294,7 @@ static void finish_auth(struct imap *m, enum mt_result r)
     if (!m->in_auth)
         return;
     m->in_auth = 0;
-    struct mt_pending *pend =
-        mt_pending_new(m->s, "", "AUTHENTICATE", m->auth_starttls_offered, m->secret_seq);
-    if (pend && mt_pending_from_sasl(pend, m->sasl))
-        mt_pending_resolve(m->s, &pend, mt_sasl_cred(m->sasl)->cancelled ? MT_RESULT_FAILURE : r);
-    mt_pending_free(m->s, &pend);
+    mt_auth_report(m->s, m->sasl, "AUTHENTICATE", m->auth_starttls_offered, m->secret_seq, r);
 }
 
 static void server_line(struct imap *m, const struct mt_line *l)

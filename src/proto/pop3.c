@@ -6,7 +6,6 @@
 
 #include "mailtap/proto.h"
 
-#define QUEUE_MAX 64
 #define APOP_TS_MAX 256
 
 enum pending_cmd {
@@ -24,8 +23,7 @@ struct pop3 {
     int greeted;
     char apop_ts[APOP_TS_MAX + 1];
     int stls_offered;
-    uint8_t queue[QUEUE_MAX];
-    size_t qhead, qlen;
+    struct mt_reply_queue replies;
     int body;          /* inside a multi-line response */
     int body_is_capa;
     uint8_t user[MT_SASL_FIELD_MAX];
@@ -42,28 +40,11 @@ static void finish_auth(struct pop3 *p, enum mt_result r);
 
 static void push(struct pop3 *p, enum pending_cmd c)
 {
-    if (p->qlen == QUEUE_MAX) {
-        /* Pipelining beyond reason: replies can no longer be matched to
-         * commands. Rather than judge a login by the wrong reply, what waits
-         * is settled as unknown and matching starts afresh. */
-        mt_emit_warning(p->s, "more than 64 commands await replies; replies no longer matched");
-        p->qlen = 0;
+    if (mt_reply_push(p->s, &p->replies, c)) {
         p->body = 0;
         mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
         finish_auth(p, MT_RESULT_UNKNOWN);
     }
-    p->queue[(p->qhead + p->qlen) % QUEUE_MAX] = (uint8_t)c;
-    p->qlen++;
-}
-
-static enum pending_cmd pop(struct pop3 *p)
-{
-    if (p->qlen == 0)
-        return CMD_OTHER;
-    enum pending_cmd c = p->queue[p->qhead];
-    p->qhead = (p->qhead + 1) % QUEUE_MAX;
-    p->qlen--;
-    return c;
 }
 
 static void *pop3_create(struct mt_dsession *s)
@@ -79,10 +60,7 @@ static void finish_auth(struct pop3 *p, enum mt_result r)
     if (!p->in_auth)
         return;
     p->in_auth = 0;
-    struct mt_pending *pend = mt_pending_new(p->s, "", "AUTH", p->auth_stls_offered, p->secret_seq);
-    if (pend && mt_pending_from_sasl(pend, p->sasl))
-        mt_pending_resolve(p->s, &pend, mt_sasl_cred(p->sasl)->cancelled ? MT_RESULT_FAILURE : r);
-    mt_pending_free(p->s, &pend);
+    mt_auth_report(p->s, p->sasl, "AUTH", p->auth_stls_offered, p->secret_seq, r);
 }
 
 /* The greeting's <timestamp>, which APOP digests are salted with. */
@@ -144,7 +122,7 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
     }
     enum mt_result r = ok ? MT_RESULT_SUCCESS : err ? MT_RESULT_FAILURE : MT_RESULT_UNKNOWN;
     mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
-    switch (pop(p)) {
+    switch ((enum pending_cmd)mt_reply_pop(&p->replies)) {
     case CMD_PASS:
     case CMD_APOP:
         mt_pending_resolve(p->s, &p->pending, r);
@@ -188,8 +166,8 @@ static void client_line(struct pop3 *p, const struct mt_line *l)
             return;
         }
         finish_auth(p, MT_RESULT_UNKNOWN);
-        if (p->qlen && p->queue[p->qhead] == CMD_AUTH)
-            pop(p); /* its reply was missed too */
+        if (mt_reply_head(&p->replies) == CMD_AUTH)
+            mt_reply_pop(&p->replies); /* its reply was missed too */
     }
     char label[16];
     mt_label_word(l->p, l->n, label, sizeof label);
@@ -286,7 +264,7 @@ static void pop3_line(void *st, enum mt_dir dir, const struct mt_line *l)
         return;
     }
     /* CAPA's body is scanned for STLS. */
-    int was_capa = p->qlen > 0 && p->queue[p->qhead] == CMD_CAPA;
+    int was_capa = mt_reply_head(&p->replies) == CMD_CAPA;
     int was_body = p->body;
     server_line(p, l);
     if (!was_body && p->body && was_capa)
@@ -307,7 +285,7 @@ static void pop3_gap(void *st, enum mt_dir dir, uint64_t n)
     if (dir == MT_DIR_SERVER) {
         /* Replies were lost: what they answered can no longer be matched. */
         p->body = 0;
-        p->qlen = 0;
+        p->replies.len = 0;
         mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
         finish_auth(p, MT_RESULT_UNKNOWN);
     }

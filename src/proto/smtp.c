@@ -6,7 +6,6 @@
 
 #include "mailtap/proto.h"
 
-#define QUEUE_MAX 64
 
 enum cmd { CMD_OTHER, CMD_EHLO, CMD_AUTH, CMD_STARTTLS, CMD_DATA, CMD_DATA_END, CMD_BDAT };
 
@@ -14,8 +13,7 @@ struct smtp {
     struct mt_dsession *s;
     int greeted;
     int starttls_offered;
-    uint8_t queue[QUEUE_MAX];
-    size_t qhead, qlen;
+    struct mt_reply_queue replies;
     int in_body; /* the client is sending DATA content */
     struct mt_sasl *sasl;
     int in_auth;
@@ -35,37 +33,20 @@ static void finish_auth(struct smtp *m, enum mt_result r);
 
 static void push(struct smtp *m, enum cmd c)
 {
-    if (m->qlen == QUEUE_MAX) {
-        /* Replies can no longer be matched: settle what waits as unknown
-         * rather than judge it by the wrong reply, and start afresh. */
-        mt_emit_warning(m->s, "more than 64 commands await replies; replies no longer matched");
-        m->qlen = 0;
+    if (mt_reply_push(m->s, &m->replies, c))
         finish_auth(m, MT_RESULT_UNKNOWN);
-    }
-    m->queue[(m->qhead + m->qlen) % QUEUE_MAX] = (uint8_t)c;
-    m->qlen++;
 }
 
-static enum cmd head(const struct smtp *m) { return m->qlen ? m->queue[m->qhead] : CMD_OTHER; }
+static enum cmd head(const struct smtp *m) { return (enum cmd)mt_reply_head(&m->replies); }
 
-static void pop(struct smtp *m)
-{
-    if (m->qlen) {
-        m->qhead = (m->qhead + 1) % QUEUE_MAX;
-        m->qlen--;
-    }
-}
+static void pop(struct smtp *m) { mt_reply_pop(&m->replies); }
 
 static void finish_auth(struct smtp *m, enum mt_result r)
 {
     if (!m->in_auth)
         return;
     m->in_auth = 0;
-    struct mt_pending *pend =
-        mt_pending_new(m->s, "", "AUTH", m->auth_starttls_offered, m->secret_seq);
-    if (pend && mt_pending_from_sasl(pend, m->sasl))
-        mt_pending_resolve(m->s, &pend, mt_sasl_cred(m->sasl)->cancelled ? MT_RESULT_FAILURE : r);
-    mt_pending_free(m->s, &pend);
+    mt_auth_report(m->s, m->sasl, "AUTH", m->auth_starttls_offered, m->secret_seq, r);
 }
 
 /* --- server ----------------------------------------------------------------- */
@@ -128,7 +109,7 @@ static void server_line(struct smtp *m, const struct mt_line *l)
         break;
     case CMD_DATA:
         if (code == 354) {
-            m->queue[m->qhead] = CMD_DATA_END; /* the next reply ends the message */
+            m->replies.kind[m->replies.head] = CMD_DATA_END; /* the next reply ends the message */
         } else {
             m->in_body = 0; /* DATA refused: no content follows */
             pop(m);
@@ -244,7 +225,7 @@ static void smtp_gap(void *st, enum mt_dir dir, uint64_t n)
     struct smtp *m = st;
     (void)n;
     if (dir == MT_DIR_SERVER) {
-        m->qlen = 0;
+        m->replies.len = 0;
         finish_auth(m, MT_RESULT_UNKNOWN);
     }
     mt_emit_warning(m->s, dir == MT_DIR_SERVER ? "bytes missing from the server; resynchronising"
