@@ -47,7 +47,7 @@ endif
 CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(HARDEN) -Iinclude $(PCAP_CFLAGS) $(CURSES_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(LDSAN) $(HARDEN_LD) $(LDFLAGS)
 
-LIB_SRCS := $(wildcard src/*.c src/util/*.c src/out/*.c src/proto/*.c src/tui/*.c)
+LIB_SRCS := $(wildcard src/*.c src/*/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
