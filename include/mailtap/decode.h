@@ -50,6 +50,10 @@ int mt_decode_link_supported(int dlt);
  * payload points into frame. pkt->ts is left for the caller to set. */
 enum mt_skip mt_decode(int dlt, const uint8_t *frame, size_t caplen, struct mt_packet *pkt);
 
+/* What is done with TCP checksums (--checksum): by default nothing, since
+ * captures taken on the sending host carry checksums left to the card. */
+enum mt_checksum_mode { MT_CSUM_OFF, MT_CSUM_COUNT, MT_CSUM_VERIFY };
+
 /* Verifies the TCP checksum of a decoded packet (1 valid, 0 invalid). */
 int mt_tcp_checksum_ok(const struct mt_packet *pkt);
 

@@ -322,6 +322,26 @@ check_status "missing file" 1 '^mailtap: .*nonexistent.pcap: No such file' -- \
 check_status "empty standard input" 1 '^mailtap: standard input: ' -- \
     "$MAILTAP" -r - </dev/null
 check_status "no source" 2 '^usage: mailtap' -- "$MAILTAP"
+# --help and the usage come from the option table (src/cli.c): they fit 80
+# columns, and the man page describes exactly the options --help lists.
+if "$MAILTAP" --help >"$TMP/help" 2>"$TMP/err" && [ ! -s "$TMP/err" ] &&
+    head -1 "$TMP/help" | grep -q '^usage: mailtap (-r FILE | -i IFACE | -D) '; then ok; else
+    bad "--help: status or first line wrong: $(head -2 "$TMP/help") $(head -2 "$TMP/err")"
+fi
+if awk 'length($0) > 80 { exit 1 }' "$TMP/help"; then ok; else
+    bad "--help has lines over 80 columns: $(awk 'length($0) > 80' "$TMP/help" | head -2)"
+fi
+if out=$($PY tests/e2e/check-manpage.py "$TMP/help" docs/mailtap.1); then ok; else
+    bad "man page and --help disagree: $out"
+fi
+if [ "$("$MAILTAP" -V)" = "mailtap $(sed -n 's/.*"mailtap \([0-9.]*\)".*/\1/p' docs/mailtap.1)" ]; then ok
+else bad "-V and the man page's version differ: $("$MAILTAP" -V)"; fi
+check_status "option without its value" 2 '^mailtap: option -r needs a value$' -- "$MAILTAP" -r
+check_status "long option without its value" 2 '^mailtap: option --export needs a value$' -- \
+    "$MAILTAP" --export
+check_status "value for a flag" 2 '^mailtap: option --mask takes no value$' -- \
+    "$MAILTAP" -r x --mask=1
+check_status "unknown short option" 2 '^mailtap: unknown option -x$' -- "$MAILTAP" -x -r y
 check_status "unknown option" 2 'unknown option --bogus' -- "$MAILTAP" --bogus -r x
 check_status "bad number" 2 'max-flows' -- "$MAILTAP" -r x --max-flows=-3
 check_status "bad color" 2 'color takes' -- "$MAILTAP" -r x --color=purple

@@ -13,5 +13,6 @@ int register_sasl_suite(void);
 int register_dissect_suite(void);
 int register_privs_suite(void);
 int register_spool_suite(void);
+int register_cli_suite(void);
 
 #endif
