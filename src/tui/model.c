@@ -1,3 +1,6 @@
+/* The interface's model (tui_model.h): a sink of events that keeps bounded
+ * tables of sessions and credentials and writes every line to the spool.
+ * Knows nothing of curses; names and secrets are kept only as rendered copies. */
 #include "mailtap/tui_model.h"
 
 #include <stdio.h>

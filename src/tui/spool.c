@@ -1,3 +1,6 @@
+/* The transcript spool (spool.h): records appended to an unlinked temporary
+ * file behind a write buffer, up to a size limit, read back by session and
+ * line. It keeps captured bytes as they are: whoever shows them renders them. */
 #include "mailtap/spool.h"
 
 #include <errno.h>
