@@ -6,6 +6,7 @@
 
 #include "mailtap/proto.h"
 #include "mailtap/tls.h"
+#include "mailtap/transform.h"
 
 struct mt_dissector {
     struct mt_bus *bus;
@@ -29,6 +30,7 @@ struct mt_dsession {
     const struct mt_proto_ops *ops;
     void *pst;
     struct mt_lines lines[2];
+    struct mt_xform_chain xf[2]; /* between reassembly and the framing */
     struct dirctx dctx[2];
     int decided;
     /* Bytes held until the protocol is known (unknown ports only). */
@@ -39,11 +41,11 @@ struct mt_dsession {
         uint16_t len;
     } held_seg[MAX_HELD_SEGS];
     size_t nheld;
-    /* TLS: expecting a ClientHello from the client; then encrypted. */
+    /* TLS: expecting a ClientHello from the client; once seen, both
+     * directions go through an opaque transform. */
     int want_hello;
     uint8_t *hello;
     size_t hello_len;
-    int encrypted;
     mt_time_us now;
     uint64_t seq;
 };
@@ -232,6 +234,20 @@ void mt_start_tls(struct mt_dsession *s)
     s->state.starttls = 1;
 }
 
+int mt_push_transform(struct mt_dsession *s, enum mt_dir dir, const struct mt_xform_ops *ops,
+                      void *st)
+{
+    if (mt_xform_push(&s->xf[dir], ops, st) != 0) {
+        mt_emit_warning(s, dir == MT_DIR_CLIENT
+                               ? "no room for another transform of the client's bytes"
+                               : "no room for another transform of the server's bytes");
+        return -1;
+    }
+    /* The rest of what is being framed now goes through it. */
+    mt_lines_stop(&s->lines[dir]);
+    return 0;
+}
+
 void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n)
 {
     mt_lines_expect_raw(&s->lines[dir], n);
@@ -387,9 +403,9 @@ static int try_decide(struct mt_dsession *s, int force)
 
 /* --- the data path ------------------------------------------------------------ */
 
-static void text(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, size_t n)
+static size_t text(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, size_t n)
 {
-    mt_lines_feed(&s->lines[dir], p, n, framing(s), &s->dctx[dir]);
+    return mt_lines_feed(&s->lines[dir], p, n, framing(s), &s->dctx[dir]);
 }
 
 static void free_hello(struct mt_dsession *s)
@@ -410,7 +426,6 @@ static void tls_seen(struct mt_dsession *s, const struct mt_tls_info *info)
         .sni = info ? info->sni : "",
         .implicit = s->state.implicit_tls,
     };
-    s->encrypted = 1;
     s->want_hello = 0;
     s->state.tls = 1;
     s->d->st.tls_sessions++;
@@ -418,6 +433,9 @@ static void tls_seen(struct mt_dsession *s, const struct mt_tls_info *info)
     s->hello_len = 0;
     struct mt_event ev = {.type = MT_EV_TLS, .dir = MT_DIR_CLIENT, .tls = &t};
     emit(s, &ev);
+    /* No keys: from here both directions are counted, never framed. */
+    for (int i = 0; i < 2; i++)
+        mt_push_transform(s, (enum mt_dir)i, &mt_xform_opaque, NULL);
 }
 
 static void client_hello_bytes(struct mt_dsession *s, const uint8_t *p, size_t n)
@@ -456,18 +474,52 @@ static void client_hello_bytes(struct mt_dsession *s, const uint8_t *p, size_t n
     }
 }
 
+/* --- the consumer above the transforms ------------------------------------- */
+
+static size_t top_data(void *ctx, const uint8_t *p, size_t n)
+{
+    struct dirctx *dc = ctx;
+    if (dc->dir == MT_DIR_CLIENT && dc->s->want_hello) {
+        client_hello_bytes(dc->s, p, n);
+        return n;
+    }
+    return text(dc->s, dc->dir, p, n);
+}
+
+static void top_gap(void *ctx, uint64_t n)
+{
+    struct dirctx *dc = ctx;
+    struct mt_dsession *s = dc->s;
+    if (dc->dir == MT_DIR_CLIENT && s->want_hello) {
+        /* Part of the handshake is lost; what follows is encrypted anyway. */
+        tls_seen(s, NULL);
+        return;
+    }
+    mt_lines_gap(&s->lines[dc->dir], n);
+    if (s->ops && s->pst)
+        s->ops->gap(s->pst, dc->dir, n);
+}
+
+/* A transform gave up: what it read so far stays framed (a partial line
+ * comes out at the end); nothing after it is. */
+static void top_unreadable(void *ctx, const char *layer, const char *why)
+{
+    struct dirctx *dc = ctx;
+    char msg[MT_XFORM_WHY_MAX + 96];
+    snprintf(msg, sizeof msg, "the %s's bytes cannot be read from here (%s: %s)",
+             dc->dir == MT_DIR_CLIENT ? "client" : "server", layer, why);
+    mt_emit_warning(dc->s, msg);
+}
+
+static const struct mt_xform_top top_ops = {top_data, top_gap, top_unreadable};
+
 static void process(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, size_t n)
 {
     s->state.bytes[dir] += n;
     struct mt_event ev = {.type = MT_EV_DATA, .dir = dir, .data = p, .len = n};
     emit(s, &ev);
-    if (s->encrypted || s->d->cfg.data_only)
-        return;
-    if (dir == MT_DIR_CLIENT && s->want_hello) {
-        client_hello_bytes(s, p, n);
-        return;
-    }
-    text(s, dir, p, n);
+    if (!s->d->cfg.data_only)
+        mt_xform_feed(&s->xf[dir], p, n);
 }
 
 static void start(struct mt_dsession *s)
@@ -498,6 +550,7 @@ static void *on_open(void *ctx, const struct mt_session_info *info)
     for (int i = 0; i < 2; i++) {
         mt_lines_init(&s->lines[i], d->cfg.max_line, &d->mem);
         s->dctx[i] = (struct dirctx){s, (enum mt_dir)i};
+        mt_xform_init(&s->xf[i], &top_ops, &s->dctx[i]);
     }
     return s;
 }
@@ -549,16 +602,8 @@ static void on_gap(void *ctx, void *sess, enum mt_dir dir, uint64_t n, mt_time_u
     ensure_started(s);
     struct mt_event ev = {.type = MT_EV_GAP, .dir = dir, .gap = n};
     emit(s, &ev);
-    if (s->encrypted || s->d->cfg.data_only)
-        return;
-    if (dir == MT_DIR_CLIENT && s->want_hello) {
-        /* Part of the handshake is lost; what follows is encrypted anyway. */
-        tls_seen(s, NULL);
-        return;
-    }
-    mt_lines_gap(&s->lines[dir], n);
-    if (s->ops && s->pst)
-        s->ops->gap(s->pst, dir, n);
+    if (!s->d->cfg.data_only)
+        mt_xform_gap(&s->xf[dir], n);
 }
 
 static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us ts)
@@ -573,8 +618,10 @@ static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us
         /* An incomplete ClientHello at the end: still the start of TLS. */
         tls_seen(s, NULL);
     }
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
+        mt_xform_end(&s->xf[i]); /* what a transform still holds is framed first */
         mt_lines_flush(&s->lines[i], framing(s), &s->dctx[i]);
+    }
     if (s->ops && s->pst)
         s->ops->end(s->pst);
     for (int i = 0; i < 2; i++) {
@@ -585,6 +632,8 @@ static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us
     emit(s, &ev);
     if (s->ops && s->pst)
         s->ops->destroy(s->pst);
+    for (int i = 0; i < 2; i++)
+        mt_xform_free(&s->xf[i]);
     free_hello(s);
     free(s);
 }

@@ -44,6 +44,7 @@ struct mt_lines {
     uint8_t tail[MT_LINE_TAIL];
     size_t tail_len;
     uint64_t dropped; /* bytes of over-long lines not kept */
+    int stop;         /* end this feed after the current line (mt_lines_stop) */
     struct mt_budget *budget; /* charged for buf; may be NULL */
 };
 
@@ -52,8 +53,14 @@ struct mt_lines {
 void mt_lines_init(struct mt_lines *l, size_t max_line, struct mt_budget *budget);
 void mt_lines_free(struct mt_lines *l);
 
-void mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n, const struct mt_lines_ops *ops,
-                   void *ctx);
+/* Frames n bytes; returns how many it took: all of them, unless a callback
+ * called mt_lines_stop, and then those up to the end of that line. */
+size_t mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n,
+                     const struct mt_lines_ops *ops, void *ctx);
+
+/* From a callback: the bytes after the current line are not to be framed
+ * by this call (a transform was switched on there; they go through it). */
+static inline void mt_lines_stop(struct mt_lines *l) { l->stop = 1; }
 
 /* The next n bytes are counted data (call from the line callback). */
 void mt_lines_expect_raw(struct mt_lines *l, uint64_t n);

@@ -14,6 +14,7 @@
 #include "mailtap/event.h"
 #include "mailtap/lines.h"
 #include "mailtap/sasl.h"
+#include "mailtap/transform.h"
 
 struct mt_dsession; /* a session as the core sees it */
 
@@ -57,6 +58,14 @@ void mt_emit_warning(struct mt_dsession *s, const char *text);
 /* The server accepted STARTTLS/STLS: the client's next bytes should be a
  * TLS ClientHello. */
 void mt_start_tls(struct mt_dsession *s);
+
+/* Switches a transform on for dir from here: the bytes after the line
+ * being handled, and all later ones, go through it (IMAP COMPRESS after
+ * its OK, TLS after STARTTLS). st is the transform's own, freed with the
+ * session. Returns -1 (warned of) when dir has no room for another: st
+ * stays the caller's. */
+int mt_push_transform(struct mt_dsession *s, enum mt_dir dir, const struct mt_xform_ops *ops,
+                      void *st);
 
 /* The next n bytes of dir are counted data (literal, BDAT chunk). */
 void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n);

@@ -143,9 +143,11 @@ static void complete(struct mt_lines *l, const uint8_t *p, size_t upto, int no_e
     give_back(l);
 }
 
-void mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n, const struct mt_lines_ops *ops,
-                   void *ctx)
+size_t mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n,
+                     const struct mt_lines_ops *ops, void *ctx)
 {
+    size_t total = n;
+    l->stop = 0;
     while (n > 0) {
         int raw = l->raw_left > 0;
         size_t avail = raw && l->raw_left < n ? (size_t)l->raw_left : n;
@@ -157,12 +159,15 @@ void mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n, const struct 
         int ends_raw = raw && l->raw_left == 0;
         if (!nl && !ends_raw) {
             keep(l, p, avail); /* avail == n here: the line goes on later */
-            return;
+            return total;
         }
         complete(l, p, upto, !nl, raw, ends_raw, ops, ctx);
         p += used;
         n -= used;
+        if (l->stop)
+            break;
     }
+    return total - n;
 }
 
 size_t mt_lines_gap(struct mt_lines *l, uint64_t n)

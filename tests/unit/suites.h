@@ -14,5 +14,6 @@ int register_dissect_suite(void);
 int register_privs_suite(void);
 int register_spool_suite(void);
 int register_cli_suite(void);
+int register_transform_suite(void);
 
 #endif

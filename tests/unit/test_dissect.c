@@ -418,6 +418,24 @@ static void test_pop3_stls(void)
     CHECK_CREDS(t, 110, "TLS TLS 1.2 sni=mail.test\n");
 }
 
+/* After the ClientHello both directions go through an opaque transform:
+ * commands that follow the hello in its own segment, and replies, are
+ * never framed, however the segments are cut. */
+static void test_nothing_framed_after_hello(void)
+{
+    static const char hello_then_text[] = HELLO("mail.test") "USER bob\r\nPASS secret\r\n";
+    static const struct turn t[] = {
+        S("+OK ready\r\n"), C("STLS\r\n"), S("+OK Begin TLS\r\n"),
+        {MT_DIR_CLIENT, hello_then_text, sizeof hello_then_text - 1},
+        S("+OK logged in\r\n"), C("QUIT\r\n"), S("+OK bye\r\n")};
+    CHECK_CREDS(t, 110, "TLS TLS 1.2 sni=mail.test\n");
+    CHECK_LOGGED("S +OK|+OK Begin TLS");
+    CU_ASSERT_PTR_NULL(strstr(whole.log, "USER"));
+    CU_ASSERT_PTR_NULL(strstr(whole.log, "logged in"));
+    CU_ASSERT_PTR_NULL(strstr(whole.log, "QUIT"));
+    CU_ASSERT_PTR_NULL(strstr(whole.log, "bye"));
+}
+
 /* --- IMAP ------------------------------------------------------------------- */
 
 static void test_imap_login_forms(void)
@@ -739,6 +757,7 @@ int register_dissect_suite(void)
     if (!s)
         return -1;
     if (!CU_add_test(s, "POP3 USER/PASS", test_pop3_user_pass) ||
+        !CU_add_test(s, "nothing framed after the ClientHello", test_nothing_framed_after_hello) ||
         !CU_add_test(s, "POP3 failure and unknown outcome", test_pop3_fail_and_unknown) ||
         !CU_add_test(s, "POP3 APOP", test_pop3_apop) ||
         !CU_add_test(s, "POP3 AUTH PLAIN and LOGIN", test_pop3_auth_plain_ir_and_login) ||

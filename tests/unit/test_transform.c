@@ -1,0 +1,421 @@
+/* The transform stage (transform.h): bytes and gaps through stacked
+ * layers, a layer switched on mid-stream by the line framing above it, a
+ * layer that gives up, the depth limit, and what is held until the end. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mailtap/lines.h"
+#include "mailtap/transform.h"
+#include "suites.h"
+
+/* --- a consumer that writes down what reaches it ------------------------------ */
+
+struct top_log {
+    char text[4096];
+    size_t n;
+    int unreadable;
+    char why[256];
+};
+
+/* Appends bytes as they are (NULs too), if they fit. */
+static void log_add(struct top_log *t, const void *p, size_t n)
+{
+    if (n < sizeof t->text - t->n) {
+        memcpy(t->text + t->n, p, n);
+        t->n += n;
+        t->text[t->n] = '\0';
+    }
+}
+
+static size_t top_data(void *ctx, const uint8_t *p, size_t n)
+{
+    log_add(ctx, "[", 1);
+    log_add(ctx, p, n);
+    log_add(ctx, "]", 1);
+    return n;
+}
+
+static void top_gap(void *ctx, uint64_t n)
+{
+    char buf[64];
+    int k = snprintf(buf, sizeof buf, "<gap %llu>", (unsigned long long)n);
+    log_add(ctx, buf, (size_t)k);
+}
+
+static void top_unreadable(void *ctx, const char *layer, const char *why)
+{
+    struct top_log *t = ctx;
+    t->unreadable++;
+    snprintf(t->why, sizeof t->why, "%s: %s", layer, why);
+}
+
+static const struct mt_xform_top recording = {top_data, top_gap, top_unreadable};
+
+/* --- transforms for the tests ---------------------------------------------------- */
+
+/* Adds its state (a byte) to every byte: stacked, the order shows. */
+static int add_data(void *st, const uint8_t *p, size_t n, const struct mt_xform_out *out,
+                    char *why)
+{
+    (void)why;
+    uint8_t buf[256];
+    uint8_t k = *(const uint8_t *)st;
+    while (n > 0) {
+        size_t m = n < sizeof buf ? n : sizeof buf;
+        for (size_t i = 0; i < m; i++)
+            buf[i] = (uint8_t)(p[i] + k);
+        out->data(out->ctx, buf, m);
+        p += m;
+        n -= m;
+    }
+    return 0;
+}
+
+/* Upper-cases letters, lower-cases nothing. */
+static int upper_data(void *st, const uint8_t *p, size_t n, const struct mt_xform_out *out,
+                      char *why)
+{
+    (void)st, (void)why;
+    uint8_t buf[256];
+    size_t m = n < sizeof buf ? n : sizeof buf;
+    for (size_t i = 0; i < m; i++)
+        buf[i] = p[i] >= 'a' && p[i] <= 'z' ? (uint8_t)(p[i] - 32) : p[i];
+    out->data(out->ctx, buf, m);
+    return 0;
+}
+
+static int pass_gap(void *st, uint64_t n, const struct mt_xform_out *out, char *why)
+{
+    (void)st, (void)why;
+    out->gap(out->ctx, n);
+    return 0;
+}
+
+static int no_end(void *st, const struct mt_xform_out *out, char *why)
+{
+    (void)st, (void)out, (void)why;
+    return 0;
+}
+
+static const struct mt_xform_ops add_ops = {"add", add_data, pass_gap, no_end, NULL};
+static const struct mt_xform_ops upper_ops = {"upper", upper_data, pass_gap, no_end, NULL};
+
+/* Like a compressed stream: gives up on a 0xff byte and on any gap. */
+static int strict_data(void *st, const uint8_t *p, size_t n, const struct mt_xform_out *out,
+                       char *why)
+{
+    (void)st;
+    const uint8_t *bad = memchr(p, 0xff, n);
+    if (bad && bad > p)
+        out->data(out->ctx, p, (size_t)(bad - p));
+    if (bad) {
+        snprintf(why, MT_XFORM_WHY_MAX, "byte 0xff at %zu", (size_t)(bad - p));
+        return -1;
+    }
+    out->data(out->ctx, p, n);
+    return 0;
+}
+
+static int strict_gap(void *st, uint64_t n, const struct mt_xform_out *out, char *why)
+{
+    (void)st, (void)out;
+    snprintf(why, MT_XFORM_WHY_MAX, "%llu bytes missing from the stream",
+             (unsigned long long)n);
+    return -1;
+}
+
+static const struct mt_xform_ops strict_ops = {"strict", strict_data, strict_gap, no_end, NULL};
+
+/* Holds everything until the end (like a block that only ends there). */
+struct holder {
+    uint8_t buf[64];
+    size_t n;
+    int destroyed;
+};
+
+static int hold_data(void *st, const uint8_t *p, size_t n, const struct mt_xform_out *out,
+                     char *why)
+{
+    (void)out;
+    struct holder *h = st;
+    if (n > sizeof h->buf - h->n) {
+        snprintf(why, MT_XFORM_WHY_MAX, "more than %zu bytes held", sizeof h->buf);
+        return -1;
+    }
+    memcpy(h->buf + h->n, p, n);
+    h->n += n;
+    return 0;
+}
+
+static int hold_end(void *st, const struct mt_xform_out *out, char *why)
+{
+    (void)why;
+    struct holder *h = st;
+    if (h->n)
+        out->data(out->ctx, h->buf, h->n);
+    h->n = 0;
+    return 0;
+}
+
+static void hold_destroy(void *st) { ((struct holder *)st)->destroyed = 1; }
+
+static const struct mt_xform_ops hold_ops = {"hold", hold_data, pass_gap, hold_end, hold_destroy};
+
+static void feed_str(struct mt_xform_chain *c, const char *s)
+{
+    mt_xform_feed(c, (const uint8_t *)s, strlen(s));
+}
+
+/* --- the tests ------------------------------------------------------------------- */
+
+static void test_empty_chain(void)
+{
+    struct top_log t = {0};
+    struct mt_xform_chain c;
+    mt_xform_init(&c, &recording, &t);
+    feed_str(&c, "abc");
+    mt_xform_gap(&c, 7);
+    feed_str(&c, "d");
+    mt_xform_end(&c);
+    CU_ASSERT_STRING_EQUAL(t.text, "[abc]<gap 7>[d]");
+    CU_ASSERT_FALSE(mt_xform_unreadable(&c));
+    mt_xform_free(&c);
+}
+
+static void test_identity_stacked(void)
+{
+    for (int depth = 1; depth <= MT_XFORM_MAX; depth++) {
+        struct top_log t = {0};
+        struct mt_xform_chain c;
+        mt_xform_init(&c, &recording, &t);
+        for (int i = 0; i < depth; i++)
+            CU_ASSERT_EQUAL(mt_xform_push(&c, &mt_xform_identity, NULL), 0);
+        feed_str(&c, "a LOGIN bob secret\r\n");
+        mt_xform_gap(&c, 3);
+        mt_xform_feed(&c, (const uint8_t *)"\0\xff", 2);
+        mt_xform_end(&c);
+        CU_ASSERT_EQUAL(t.n, strlen("[a LOGIN bob secret\r\n]<gap 3>[") + 3);
+        CU_ASSERT_EQUAL(memcmp(t.text, "[a LOGIN bob secret\r\n]<gap 3>[\0\xff]", t.n), 0);
+        CU_ASSERT_EQUAL(c.unread, 0);
+        mt_xform_free(&c);
+    }
+}
+
+static void test_order_of_layers(void)
+{
+    /* Lowest first: add 1, then upper-case: "`" (0x60) + 1 = "a" -> "A". */
+    struct top_log t = {0};
+    struct mt_xform_chain c;
+    uint8_t one = 1;
+    mt_xform_init(&c, &recording, &t);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &add_ops, &one), 0);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &upper_ops, NULL), 0);
+    feed_str(&c, "`y");
+    CU_ASSERT_STRING_EQUAL(t.text, "[AZ]");
+    mt_xform_free(&c);
+    /* The other way round: "`" stays, + 1 = "a"; "y" -> "Y" -> "Z". */
+    struct top_log u = {0};
+    mt_xform_init(&c, &recording, &u);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &upper_ops, NULL), 0);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &add_ops, &one), 0);
+    feed_str(&c, "`y");
+    CU_ASSERT_STRING_EQUAL(u.text, "[aZ]");
+    mt_xform_free(&c);
+}
+
+static void test_depth_limit(void)
+{
+    struct top_log t = {0};
+    struct mt_xform_chain c;
+    mt_xform_init(&c, &recording, &t);
+    for (int i = 0; i < MT_XFORM_MAX; i++)
+        CU_ASSERT_EQUAL(mt_xform_push(&c, &mt_xform_identity, NULL), 0);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &upper_ops, NULL), -1);
+    CU_ASSERT_EQUAL(c.depth, MT_XFORM_MAX);
+    feed_str(&c, "still here");
+    CU_ASSERT_STRING_EQUAL(t.text, "[still here]");
+    mt_xform_free(&c);
+}
+
+static void test_giving_up(void)
+{
+    struct top_log t = {0};
+    struct mt_xform_chain c;
+    mt_xform_init(&c, &recording, &t);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &mt_xform_identity, NULL), 0);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &strict_ops, NULL), 0);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &mt_xform_identity, NULL), 0);
+    feed_str(&c, "ok\xffnever");
+    CU_ASSERT_STRING_EQUAL(t.text, "[ok]");
+    CU_ASSERT_EQUAL(t.unreadable, 1);
+    CU_ASSERT_STRING_EQUAL(t.why, "strict: byte 0xff at 2");
+    CU_ASSERT(mt_xform_unreadable(&c));
+    /* Nothing more reaches the consumer, and what is not read is counted. */
+    feed_str(&c, "more\xff");
+    mt_xform_gap(&c, 9);
+    mt_xform_end(&c);
+    CU_ASSERT_STRING_EQUAL(t.text, "[ok]");
+    CU_ASSERT_EQUAL(t.unreadable, 1);
+    CU_ASSERT_EQUAL(c.unread, 5);
+    /* A chain that gave up takes no new layer. */
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &mt_xform_identity, NULL), -1);
+    mt_xform_free(&c);
+
+    /* A gap in a stream that cannot lose bytes. */
+    struct top_log u = {0};
+    mt_xform_init(&c, &recording, &u);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &strict_ops, NULL), 0);
+    feed_str(&c, "abc");
+    mt_xform_gap(&c, 1400);
+    feed_str(&c, "def");
+    CU_ASSERT_STRING_EQUAL(u.text, "[abc]");
+    CU_ASSERT_STRING_EQUAL(u.why, "strict: 1400 bytes missing from the stream");
+    CU_ASSERT_EQUAL(c.unread, 3);
+    mt_xform_free(&c);
+}
+
+static void test_held_until_end(void)
+{
+    struct top_log t = {0};
+    struct mt_xform_chain c;
+    struct holder a = {0}, b = {0};
+    uint8_t one = 1;
+    mt_xform_init(&c, &recording, &t);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &hold_ops, &a), 0);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &add_ops, &one), 0);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &hold_ops, &b), 0);
+    feed_str(&c, "ab");
+    feed_str(&c, "c");
+    CU_ASSERT_STRING_EQUAL(t.text, "");
+    /* The lowest layer writes out first, through the ones above it. */
+    mt_xform_end(&c);
+    CU_ASSERT_STRING_EQUAL(t.text, "[bcd]");
+    mt_xform_free(&c);
+    CU_ASSERT(a.destroyed && b.destroyed);
+}
+
+static void test_opaque(void)
+{
+    struct top_log t = {0};
+    struct mt_xform_chain c;
+    mt_xform_init(&c, &recording, &t);
+    feed_str(&c, "plain\r\n");
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &mt_xform_opaque, NULL), 0);
+    feed_str(&c, "\x17\x03\x03 encrypted");
+    mt_xform_gap(&c, 100);
+    mt_xform_end(&c);
+    CU_ASSERT_STRING_EQUAL(t.text, "[plain\r\n]");
+    CU_ASSERT_EQUAL(t.unreadable, 0); /* said by whoever pushed it (the TLS event) */
+    mt_xform_free(&c);
+}
+
+/* --- switched on mid-stream by the framing above -------------------------------- */
+
+/* A consumer like the dissector's: lines framed by mt_lines; the line
+ * "SWITCH" turns the upper-casing layer on for what follows it. */
+struct framed {
+    struct mt_lines lines;
+    struct mt_xform_chain chain;
+    char seen[1024];
+    size_t n;
+};
+
+static void framed_line(void *ctx, const struct mt_line *line)
+{
+    struct framed *f = ctx;
+    int k = snprintf(f->seen + f->n, sizeof f->seen - f->n, "%.*s|", (int)line->n,
+                     (const char *)line->p);
+    if (k > 0 && (size_t)k < sizeof f->seen - f->n)
+        f->n += (size_t)k;
+    if (line->n == 6 && memcmp(line->p, "SWITCH", 6) == 0 &&
+        mt_xform_push(&f->chain, &upper_ops, NULL) == 0)
+        mt_lines_stop(&f->lines);
+}
+
+static void framed_raw(void *ctx, const struct mt_line *line, int last)
+{
+    (void)last;
+    framed_line(ctx, line);
+}
+
+static const struct mt_lines_ops framed_ops = {framed_line, framed_raw};
+
+static size_t framed_data(void *ctx, const uint8_t *p, size_t n)
+{
+    struct framed *f = ctx;
+    return mt_lines_feed(&f->lines, p, n, &framed_ops, f);
+}
+
+static void framed_gap(void *ctx, uint64_t n)
+{
+    struct framed *f = ctx;
+    mt_lines_gap(&f->lines, n);
+}
+
+static const struct mt_xform_top framed_top = {framed_data, framed_gap, NULL};
+
+/* Feeds text in pieces of step bytes (0: whole) and returns the lines seen. */
+static const char *framed_run(struct framed *f, const char *text, size_t step, int base_layer)
+{
+    memset(f, 0, sizeof *f);
+    mt_lines_init(&f->lines, 0, NULL);
+    mt_xform_init(&f->chain, &framed_top, f);
+    if (base_layer)
+        mt_xform_push(&f->chain, &mt_xform_identity, NULL);
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len; i += step ? step : len)
+        mt_xform_feed(&f->chain, (const uint8_t *)text + i,
+                      step && len - i > step ? step : len - i);
+    mt_xform_end(&f->chain);
+    mt_lines_flush(&f->lines, &framed_ops, f);
+    mt_xform_free(&f->chain);
+    mt_lines_free(&f->lines);
+    return f->seen;
+}
+
+static void test_switch_mid_segment(void)
+{
+    static struct framed f;
+    static const char text[] = "a ok\r\nSWITCH\r\nb after\r\nc more\r\n";
+    static const char want[] = "a ok|SWITCH|B AFTER|C MORE|";
+    /* The switch and what follows it in one segment, in every cut, and
+     * under a layer that was there before. */
+    for (int base = 0; base < 2; base++) {
+        CU_ASSERT_STRING_EQUAL(framed_run(&f, text, 0, base), want);
+        for (size_t step = 1; step < sizeof text; step++) {
+            const char *got = framed_run(&f, text, step, base);
+            CU_ASSERT_STRING_EQUAL(got, want);
+            if (strcmp(got, want) != 0)
+                fprintf(stderr, "\nstep %zu base %d: %s\n", step, base, got);
+        }
+    }
+    /* Two switches stack two layers: each line after them is seen once. */
+    CU_ASSERT_STRING_EQUAL(framed_run(&f, "SWITCH\nSWITCH\nx\n", 0, 0), "SWITCH|SWITCH|X|");
+    /* A stop from a line never leaks into the next feed. */
+    struct mt_lines l;
+    mt_lines_init(&l, 0, NULL);
+    l.stop = 1;
+    static struct framed g;
+    memset(&g, 0, sizeof g);
+    CU_ASSERT_EQUAL(mt_lines_feed(&l, (const uint8_t *)"p\nq\n", 4, &framed_ops, &g), 4);
+    CU_ASSERT_STRING_EQUAL(g.seen, "p|q|");
+    mt_lines_free(&l);
+}
+
+int register_transform_suite(void)
+{
+    CU_pSuite s = CU_add_suite("transform", NULL, NULL);
+    if (!s)
+        return -1;
+    if (!CU_add_test(s, "empty chain", test_empty_chain) ||
+        !CU_add_test(s, "identity stacked", test_identity_stacked) ||
+        !CU_add_test(s, "order of layers", test_order_of_layers) ||
+        !CU_add_test(s, "depth limit", test_depth_limit) ||
+        !CU_add_test(s, "giving up", test_giving_up) ||
+        !CU_add_test(s, "held until the end", test_held_until_end) ||
+        !CU_add_test(s, "opaque", test_opaque) ||
+        !CU_add_test(s, "switched on mid-segment", test_switch_mid_segment))
+        return -1;
+    return 0;
+}
