@@ -6,7 +6,8 @@
  * mechanism: PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5, XOAUTH2, OAUTHBEARER, NTLM,
  * EXTERNAL, ANONYMOUS, SCRAM-*, and keeps the name of any other. Invalid
  * base64 is recorded, never fatal. Whether the login succeeded is for the
- * protocol to say; this module only sees the exchange. */
+ * protocol to say; this module only sees the exchange. The code is in
+ * src/sasl/: the shared state machine, then a file per family of mechanisms. */
 #ifndef MAILTAP_SASL_H
 #define MAILTAP_SASL_H
 
@@ -71,9 +72,10 @@ const struct mt_sasl_cred *mt_sasl_cred(const struct mt_sasl *s);
 
 /* The last message fed (client or server) as it decoded, for showing it:
  * NULL when it was empty, "*" or not base64. A DIGEST-MD5 message is given
- * as it came; an NTLM message is told in words instead ("NTLM AUTHENTICATE message (...): NTLMv2 response (...),
- * domain D, user U, workstation W"). cut is set when it was longer than the
- * observer keeps (8 KiB). Valid until the next call on s. */
+ * as it came; an NTLM message is told in words instead ("NTLM AUTHENTICATE
+ * message (...): NTLMv2 response (...), domain D, user U, workstation W").
+ * cut is set when it was longer than the observer keeps (8 KiB). Valid
+ * until the next call on s. */
 const uint8_t *mt_sasl_decoded(const struct mt_sasl *s, size_t *n, int *cut);
 
 /* Whether that decoded message must be hidden by --mask: any client message
