@@ -1,3 +1,6 @@
+/* Packet sources over libpcap: files (pcap, pcapng, standard input) and
+ * live interfaces, read whole or step by step, at a replay's pace if asked.
+ * Errors name the file or interface; a file cut short is a warning. */
 #include "mailtap/capture.h"
 
 #include <errno.h>

@@ -1,3 +1,6 @@
+/* Decoding frames down to TCP segments: link layers, IPv4, IPv6, TCP.
+ * Every read is checked against the captured length; a frame that does not
+ * decode is skipped by reason, never read past its end. */
 #include "mailtap/decode.h"
 
 #include <pcap/dlt.h>

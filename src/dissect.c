@@ -1,3 +1,6 @@
+/* The dissector core: picks each session's protocol (port or greeting),
+ * runs each direction through its transforms and the line framing, watches
+ * for TLS, and gives the protocol modules their services. It never prints. */
 #include "mailtap/dissect.h"
 
 #include <stdio.h>

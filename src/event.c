@@ -1,3 +1,5 @@
+/* The event bus: hands every event to every sink with the sink's own slot
+ * of per-session storage; after a sink fails, nothing more is sent. */
 #include "mailtap/event.h"
 
 #include <stdio.h>

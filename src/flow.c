@@ -1,3 +1,6 @@
+/* The flow table: finds each segment's connection by a SipHash of its
+ * endpoints, tells client from server, feeds reassembly and opens, times
+ * out, evicts and closes sessions within --max-flows and the held limits. */
 #include "mailtap/flow.h"
 
 #include <stdlib.h>

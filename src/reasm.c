@@ -1,3 +1,6 @@
+/* TCP reassembly of one direction: in-order bytes go out without a copy,
+ * segments past a hole are held sorted (first copy wins), and a hole given
+ * up on goes out as a counted gap, never as invented bytes. */
 #include "mailtap/reasm.h"
 
 #include <stdlib.h>

@@ -1,3 +1,5 @@
+/* Names and text forms of the shared session vocabulary: close reasons,
+ * addresses and endpoints, capture timestamps. */
 #include "mailtap/session.h"
 
 #include <arpa/inet.h>

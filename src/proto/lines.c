@@ -1,3 +1,6 @@
+/* Line and counted-data framing shared by the text protocols (lines.h):
+ * whole lines out of the caller's bytes without a copy, partial ones held
+ * up to --max-line, counted data never read as lines. */
 #include "mailtap/lines.h"
 
 #include <stdlib.h>

@@ -1,3 +1,6 @@
+/* --export: each direction's reassembled bytes into a file named as
+ * tcpflow names it; gaps skipped, never filled; no file ever overwritten;
+ * at most --max-open-files open at once. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

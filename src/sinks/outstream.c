@@ -1,3 +1,5 @@
+/* Write errors of the text sinks on their stream, kept with the system's
+ * reason so that the one error line can say why. */
 #include "mailtap/outstream.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+/* Strict base64 (RFC 4648: standard alphabet, padding required) decoding
+ * of untrusted text into a bounded buffer, and encoding. */
 #include "mailtap/base64.h"
 
 #include <limits.h>

@@ -1,3 +1,5 @@
+/* Any bytes as a valid JSON string: what renders safely goes through,
+ * everything else is escaped, so a capture can never break a JSON line. */
 #include "mailtap/jsonstr.h"
 
 #include <string.h>

@@ -1,3 +1,6 @@
+/* Safe rendering of untrusted bytes (render.h): printable ASCII and
+ * well-formed UTF-8 pass, everything else becomes an escape that maps back
+ * to exactly one byte string; and masking of secrets. */
 #include "mailtap/render.h"
 
 #include <string.h>

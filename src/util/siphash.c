@@ -1,3 +1,6 @@
+/* SipHash-2-4 (Aumasson and Bernstein) for the flow table: with the random
+ * key flow.c gives it, a crafted capture cannot put every flow in one
+ * bucket. */
 #include "mailtap/siphash.h"
 
 static uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
