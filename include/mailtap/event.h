@@ -105,20 +105,26 @@ struct mt_session_state {
     uint64_t messages;
 };
 
+/* An event: what happened, when, to which session, then what its type
+ * carries (one member of the union, named by type). */
 struct mt_event {
     enum mt_event_type type;
+    enum mt_dir dir;                       /* DATA, GAP, MESSAGE, TLS */
     mt_time_us ts;
     const struct mt_session_info *session; /* NULL for capture-wide warnings */
     const struct mt_session_state *state;  /* NULL for capture-wide warnings */
-    enum mt_dir dir;                       /* DATA, GAP, MESSAGE */
-    const uint8_t *data;                   /* DATA: valid only during the call */
-    size_t len;
-    uint64_t gap;                          /* GAP: bytes missing */
-    const struct mt_message *msg;          /* MESSAGE */
-    const struct mt_credential *cred;      /* CREDENTIAL */
-    const struct mt_tls_event *tls;        /* TLS */
-    enum mt_close_reason reason;           /* SESSION_END */
-    const char *text;                      /* WARNING */
+    union {
+        struct {
+            const uint8_t *data;           /* DATA: valid only during the call */
+            size_t len;
+        };
+        uint64_t gap;                      /* GAP: bytes missing */
+        const struct mt_message *msg;      /* MESSAGE */
+        const struct mt_credential *cred;  /* CREDENTIAL */
+        const struct mt_tls_event *tls;    /* TLS */
+        enum mt_close_reason reason;       /* SESSION_END */
+        const char *text;                  /* WARNING */
+    };
 };
 
 /* An output. event() gets a slot of per-session storage of its own (NULL

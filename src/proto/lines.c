@@ -149,7 +149,7 @@ static void complete(struct mt_lines *l, const uint8_t *p, size_t upto, int no_e
 size_t mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n,
                      const struct mt_lines_ops *ops, void *ctx)
 {
-    size_t total = n;
+    const uint8_t *start = p;
     l->stop = 0;
     while (n > 0) {
         int raw = l->raw_left > 0;
@@ -162,7 +162,7 @@ size_t mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n,
         int ends_raw = raw && l->raw_left == 0;
         if (!nl && !ends_raw) {
             keep(l, p, avail); /* avail == n here: the line goes on later */
-            return total;
+            return (size_t)(p - start) + avail;
         }
         complete(l, p, upto, !nl, raw, ends_raw, ops, ctx);
         p += used;
@@ -170,7 +170,7 @@ size_t mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n,
         if (l->stop)
             break;
     }
-    return total - n;
+    return (size_t)(p - start);
 }
 
 size_t mt_lines_gap(struct mt_lines *l, uint64_t n)
