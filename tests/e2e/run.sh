@@ -336,6 +336,11 @@ if out=$($PY tests/e2e/check-manpage.py "$TMP/help" docs/mailtap.1); then ok; el
 fi
 if [ "$("$MAILTAP" -V)" = "mailtap $(sed -n 's/.*"mailtap \([0-9.]*\)".*/\1/p' docs/mailtap.1)" ]; then ok
 else bad "-V and the man page's version differ: $("$MAILTAP" -V)"; fi
+# The tree keeps the shape docs/architecture.md describes: rooms and what
+# each may include, an opening comment in every file, no file over 800 lines.
+if out=$($PY tests/e2e/check-layout.py .); then ok; else
+    bad "source layout: $out"
+fi
 check_status "option without its value" 2 '^mailtap: option -r needs a value$' -- "$MAILTAP" -r
 check_status "long option without its value" 2 '^mailtap: option --export needs a value$' -- \
     "$MAILTAP" --export
