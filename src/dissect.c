@@ -595,14 +595,24 @@ static void ensure_started(struct mt_dsession *s)
     }
 }
 
+/* A gap or the end of a session: its protocol is decided now, on whatever
+ * evidence there is. NULL for a session the dissector had no memory for. */
+static struct mt_dsession *started(void *sess, mt_time_us ts)
+{
+    struct mt_dsession *s = sess;
+    if (s) {
+        s->now = ts;
+        ensure_started(s);
+    }
+    return s;
+}
+
 static void on_gap(void *ctx, void *sess, enum mt_dir dir, uint64_t n, mt_time_us ts)
 {
     (void)ctx;
-    struct mt_dsession *s = sess;
+    struct mt_dsession *s = started(sess, ts);
     if (!s)
         return;
-    s->now = ts;
-    ensure_started(s);
     struct mt_event ev = {.type = MT_EV_GAP, .dir = dir, .gap = n};
     emit(s, &ev);
     if (!s->d->cfg.data_only)
@@ -612,11 +622,9 @@ static void on_gap(void *ctx, void *sess, enum mt_dir dir, uint64_t n, mt_time_u
 static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us ts)
 {
     (void)ctx;
-    struct mt_dsession *s = sess;
+    struct mt_dsession *s = started(sess, ts);
     if (!s)
         return;
-    s->now = ts;
-    ensure_started(s);
     if (s->want_hello && s->hello_len > 0) {
         /* An incomplete ClientHello at the end: still the start of TLS. */
         tls_seen(s, NULL);
