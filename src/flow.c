@@ -369,32 +369,28 @@ static int rst_acceptable(const struct flow *f, enum mt_dir dir, enum mt_dir pee
            pkt->ack == f->last_syn[peer] + 1;
 }
 
-void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
+/* The flow pkt belongs to, (re)started when pkt opens a new connection;
+ * NULL when pkt is dropped: a stray or a late segment (both counted), or
+ * no memory for a new flow. */
+static struct flow *flow_for(struct mt_flow_table *t, const struct mt_packet *pkt,
+                             const struct flow_key *k, int src_side)
 {
-    t->st.segments++;
-    if (pkt->ts > t->now)
-        t->now = pkt->ts;
-    expire(t);
-
-    struct flow_key k;
-    int src_side;
-    make_key(pkt, &k, &src_side);
     int syn_only = (pkt->flags & (MT_TCP_SYN | MT_TCP_ACK | MT_TCP_RST)) == MT_TCP_SYN;
-    struct flow *f = lookup(t, &k);
+    struct flow *f = lookup(t, k);
     if (!f) {
         if ((pkt->flags & MT_TCP_RST) || (!(pkt->flags & MT_TCP_SYN) && pkt->payload_len == 0)) {
             t->st.stray++;
-            return;
+            return NULL;
         }
-        f = new_flow(t, &k);
+        f = new_flow(t, k);
         if (!f)
-            return;
+            return NULL;
         begin_connection(t, f, pkt, src_side);
     } else if (f->closed) {
         if (!syn_only) {
             if (pkt->payload_len > 0)
                 t->st.late++;
-            return;
+            return NULL;
         }
         /* A new connection on an address/port pair used before. */
         list_remove(&t->closed, f);
@@ -409,23 +405,29 @@ void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
         f->reuse++;
         begin_connection(t, f, pkt, src_side);
     }
+    return f;
+}
 
-    enum mt_dir dir = src_side == f->client_side ? MT_DIR_CLIENT : MT_DIR_SERVER;
-    enum mt_dir peer = dir == MT_DIR_CLIENT ? MT_DIR_SERVER : MT_DIR_CLIENT;
-    struct mt_reasm *r = &f->rs[dir];
-    if (pkt->flags & MT_TCP_RST) {
-        /* Only a RST in the window ends the connection (RFC 5961 section
-         * 3): one far from the sender's stream, spoofed or meant to make
-         * an observer stop looking, is ignored as its receiver would. It
-         * does not count as activity either. */
-        if (!rst_acceptable(f, dir, peer, pkt)) {
-            t->st.rst_ignored++;
-            return;
-        }
-        finish_session(t, f, MT_CLOSE_RESET);
-        retire(t, f);
+static void on_rst(struct mt_flow_table *t, struct flow *f, enum mt_dir dir, enum mt_dir peer,
+                   const struct mt_packet *pkt)
+{
+    /* Only a RST in the window ends the connection (RFC 5961 section
+     * 3): one far from the sender's stream, spoofed or meant to make
+     * an observer stop looking, is ignored as its receiver would. It
+     * does not count as activity either. */
+    if (!rst_acceptable(f, dir, peer, pkt)) {
+        t->st.rst_ignored++;
         return;
     }
+    finish_session(t, f, MT_CLOSE_RESET);
+    retire(t, f);
+}
+
+/* Keeps what a later RST is judged by (rst_acceptable): the ACK number
+ * pkt carries for the peer's stream, and pkt's sequence number if a SYN. */
+static void remember_ack_and_syn(struct flow *f, enum mt_dir dir, enum mt_dir peer,
+                                 const struct mt_packet *pkt)
+{
     if (pkt->flags & MT_TCP_ACK) {
         f->acked[peer] = pkt->ack;
         f->acked_ok[peer] = 1;
@@ -434,11 +436,22 @@ void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
         f->last_syn[dir] = pkt->seq;
         f->last_syn_ok[dir] = 1;
     }
+}
 
+/* The flow was active: it goes to the end of the open list, which is in
+ * order of activity for expire() and make_room(). */
+static void touch(struct mt_flow_table *t, struct flow *f)
+{
     f->last_ts = t->now;
     list_remove(&t->open, f);
     list_append(&t->open, f);
+}
 
+/* The sequence number of pkt's first payload byte, the direction's stream
+ * being started at its SYN, or failing one, at the first segment seen. */
+static uint32_t payload_seq(struct flow *f, struct mt_reasm *r, enum mt_dir dir,
+                            const struct mt_packet *pkt)
+{
     uint32_t seq = pkt->seq;
     if (pkt->flags & MT_TCP_SYN) {
         if (!r->started) {
@@ -450,7 +463,16 @@ void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
     }
     if (!r->started)
         mt_reasm_start(r, seq);
+    return seq;
+}
 
+/* Hands pkt's payload and FIN to the direction's reassembly; the session
+ * is over once both directions are finished. */
+static void reassemble(struct mt_flow_table *t, struct flow *f, enum mt_dir dir,
+                       const struct mt_packet *pkt)
+{
+    struct mt_reasm *r = &f->rs[dir];
+    uint32_t seq = payload_seq(f, r, dir, pkt);
     struct delivery d = {t, f, dir};
     struct mt_reasm_out out = out_for(&d);
     mt_reasm_segment(r, &t->budget, seq, pkt->payload, pkt->payload_len, &out);
@@ -463,6 +485,31 @@ void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
         return;
     }
     enforce_total_limit(t);
+}
+
+void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)
+{
+    t->st.segments++;
+    if (pkt->ts > t->now)
+        t->now = pkt->ts;
+    expire(t);
+
+    struct flow_key k;
+    int src_side;
+    make_key(pkt, &k, &src_side);
+    struct flow *f = flow_for(t, pkt, &k, src_side);
+    if (!f)
+        return;
+
+    enum mt_dir dir = src_side == f->client_side ? MT_DIR_CLIENT : MT_DIR_SERVER;
+    enum mt_dir peer = dir == MT_DIR_CLIENT ? MT_DIR_SERVER : MT_DIR_CLIENT;
+    if (pkt->flags & MT_TCP_RST) {
+        on_rst(t, f, dir, peer, pkt);
+        return;
+    }
+    remember_ack_and_syn(f, dir, peer, pkt);
+    touch(t, f);
+    reassemble(t, f, dir, pkt);
 }
 
 void mt_flow_tick(struct mt_flow_table *t, mt_time_us now)

@@ -261,13 +261,11 @@ static int ext_versions(struct cursor *c, size_t left, struct mt_tls_info *info)
     return R_OK;
 }
 
-static int parse_hello(struct cursor *c, struct mt_tls_info *info)
+/* Handshake header: type, 24-bit length.  *len is the body's length. */
+static int hello_header(struct cursor *c, size_t *len)
 {
     uint8_t b;
-    uint16_t u;
     int rc;
-
-    /* Handshake header: type, 24-bit length. */
     if ((rc = cur_u8(c, &b)) != R_OK)
         return rc;
     if (b != HS_CLIENT_HELLO)
@@ -282,10 +280,16 @@ static int parse_hello(struct cursor *c, struct mt_tls_info *info)
      * even if it came in a single record. */
     if (hs_len < HELLO_MIN_BODY || hs_len > MT_TLS_MAX_HELLO - REC_HDR - HS_HDR)
         return R_BAD;
-    size_t left = hs_len;
+    *len = hs_len;
+    return R_OK;
+}
 
-    /* legacy_version: 3.0 to 3.4, each byte checked as it comes. */
-    if ((rc = take(&left, 2)) != R_OK || (rc = cur_u8(c, &b)) != R_OK)
+/* legacy_version: 3.0 to 3.4, each byte checked as it comes. */
+static int hello_version(struct cursor *c, size_t *left, struct mt_tls_info *info)
+{
+    uint8_t b;
+    int rc;
+    if ((rc = take(left, 2)) != R_OK || (rc = cur_u8(c, &b)) != R_OK)
         return rc;
     if (b != 0x03)
         return R_BAD;
@@ -295,31 +299,43 @@ static int parse_hello(struct cursor *c, struct mt_tls_info *info)
         return R_BAD;
     info->hello_version = (uint16_t)(0x0300 | b);
     info->max_version = info->hello_version;
+    return R_OK;
+}
 
-    /* random */
-    if ((rc = take(&left, 32)) != R_OK || (rc = cur_skip(c, 32)) != R_OK)
+/* random, then legacy_session_id<0..32>: neither is kept. */
+static int skip_random_and_session_id(struct cursor *c, size_t *left)
+{
+    uint8_t b;
+    int rc;
+    if ((rc = take(left, 32)) != R_OK || (rc = cur_skip(c, 32)) != R_OK)
         return rc;
-
-    /* legacy_session_id<0..32> */
-    if ((rc = take(&left, 1)) != R_OK || (rc = cur_u8(c, &b)) != R_OK)
+    if ((rc = take(left, 1)) != R_OK || (rc = cur_u8(c, &b)) != R_OK)
         return rc;
-    if (b > 32 || (rc = take(&left, b)) != R_OK)
+    if (b > 32 || (rc = take(left, b)) != R_OK)
         return R_BAD;
-    if ((rc = cur_skip(c, b)) != R_OK)
-        return rc;
+    return cur_skip(c, b);
+}
 
-    /* cipher_suites<2..2^16-2>, two bytes each */
-    if ((rc = take(&left, 2)) != R_OK || (rc = cur_u16(c, &u)) != R_OK)
+/* cipher_suites<2..2^16-2>, two bytes each: not kept either. */
+static int skip_cipher_suites(struct cursor *c, size_t *left)
+{
+    uint16_t u;
+    int rc;
+    if ((rc = take(left, 2)) != R_OK || (rc = cur_u16(c, &u)) != R_OK)
         return rc;
-    if (u < 2 || u % 2 != 0 || (rc = take(&left, u)) != R_OK)
+    if (u < 2 || u % 2 != 0 || (rc = take(left, u)) != R_OK)
         return R_BAD;
-    if ((rc = cur_skip(c, u)) != R_OK)
-        return rc;
+    return cur_skip(c, u);
+}
 
-    /* legacy_compression_methods<1..2^8-1>, which must include null (0) */
-    if ((rc = take(&left, 1)) != R_OK || (rc = cur_u8(c, &b)) != R_OK)
+/* legacy_compression_methods<1..2^8-1>, which must include null (0) */
+static int compression_methods(struct cursor *c, size_t *left)
+{
+    uint8_t b;
+    int rc;
+    if ((rc = take(left, 1)) != R_OK || (rc = cur_u8(c, &b)) != R_OK)
         return rc;
-    if (b == 0 || (rc = take(&left, b)) != R_OK)
+    if (b == 0 || (rc = take(left, b)) != R_OK)
         return R_BAD;
     int has_null = 0;
     for (unsigned i = b; i > 0; i--) {
@@ -328,22 +344,53 @@ static int parse_hello(struct cursor *c, struct mt_tls_info *info)
             return rc;
         has_null |= m == 0;
     }
-    if (!has_null)
-        return R_BAD;
+    return has_null ? R_OK : R_BAD;
+}
 
-    /* Extensions are optional (SSL 3.0 / early TLS); if present, the block
-     * length must account for exactly the rest of the message. */
+/* The extensions read here that have been seen so far, and whether the
+ * server_name list held a host_name. */
+struct seen_ext {
+    int sni, alpn, versions, host;
+};
+
+/* One extension, of len bytes: one of the kinds read here, or skipped.
+ * Duplicate extensions are forbidden (RFC 8446 4.2); for the ones read
+ * here a duplicate could make us report a different name than the
+ * server uses, so it disqualifies the hello. */
+static int extension(struct cursor *c, uint16_t type, uint16_t len, struct mt_tls_info *info,
+                     struct seen_ext *seen)
+{
+    switch (type) {
+    case EXT_SERVER_NAME:
+        if (seen->sni++)
+            return R_BAD;
+        return ext_sni(c, len, info, &seen->host);
+    case EXT_ALPN:
+        if (seen->alpn++)
+            return R_BAD;
+        return ext_alpn(c, len, info);
+    case EXT_SUPPORTED_VERSIONS:
+        if (seen->versions++)
+            return R_BAD;
+        return ext_versions(c, len, info);
+    default:
+        return cur_skip(c, len);
+    }
+}
+
+/* Extensions are optional (SSL 3.0 / early TLS); if present, the block
+ * length must account for exactly the rest of the message. */
+static int extensions(struct cursor *c, size_t left, struct mt_tls_info *info)
+{
+    uint16_t u;
+    int rc;
     if (left == 0)
         return R_OK;
     if ((rc = take(&left, 2)) != R_OK || (rc = cur_u16(c, &u)) != R_OK)
         return rc;
     if (u != left)
         return R_BAD;
-
-    /* Duplicate extensions are forbidden (RFC 8446 4.2); for the ones read
-     * here a duplicate could make us report a different name than the
-     * server uses, so it disqualifies the hello. */
-    int seen_sni = 0, seen_alpn = 0, seen_versions = 0, have_host = 0;
+    struct seen_ext seen = {0, 0, 0, 0};
     while (left > 0) {
         uint16_t type, len;
         if ((rc = take(&left, 4)) != R_OK || (rc = cur_u16(c, &type)) != R_OK ||
@@ -351,30 +398,23 @@ static int parse_hello(struct cursor *c, struct mt_tls_info *info)
             return rc;
         if ((rc = take(&left, len)) != R_OK)
             return rc;
-        switch (type) {
-        case EXT_SERVER_NAME:
-            if (seen_sni++)
-                return R_BAD;
-            rc = ext_sni(c, len, info, &have_host);
-            break;
-        case EXT_ALPN:
-            if (seen_alpn++)
-                return R_BAD;
-            rc = ext_alpn(c, len, info);
-            break;
-        case EXT_SUPPORTED_VERSIONS:
-            if (seen_versions++)
-                return R_BAD;
-            rc = ext_versions(c, len, info);
-            break;
-        default:
-            rc = cur_skip(c, len);
-            break;
-        }
-        if (rc != R_OK)
+        if ((rc = extension(c, type, len, info, &seen)) != R_OK)
             return rc;
     }
     return R_OK;
+}
+
+/* The ClientHello's parts in the order they come (RFC 8446 4.1.2); left
+ * counts the bytes of the message that no part has claimed yet. */
+static int parse_hello(struct cursor *c, struct mt_tls_info *info)
+{
+    size_t left = 0;
+    int rc;
+    if ((rc = hello_header(c, &left)) != R_OK || (rc = hello_version(c, &left, info)) != R_OK ||
+        (rc = skip_random_and_session_id(c, &left)) != R_OK ||
+        (rc = skip_cipher_suites(c, &left)) != R_OK || (rc = compression_methods(c, &left)) != R_OK)
+        return rc;
+    return extensions(c, left, info);
 }
 
 enum mt_tls_result mt_tls_client_hello(const uint8_t *p, size_t n, struct mt_tls_info *info)

@@ -209,101 +209,142 @@ static void credential(struct mt_tui_model *m, size_t si, const struct mt_event 
     }
 }
 
+/* A note of mailtap's own with nothing in it to mask. */
+static void plain_note(struct mt_tui_model *m, struct mt_tui_session *s, const void *text,
+                       size_t len, mt_time_us ts)
+{
+    record(m, s, MT_REC_NOTE, MT_DIR_CLIENT, "", text, len, NULL, 0, 0, ts, 0, 0);
+}
+
+/* A new session, unless the table is full or cannot grow: *slot then
+ * stays as it was and the session's events are not kept. */
+static int on_session_start(struct mt_tui_model *m, const struct mt_event *ev, void **slot)
+{
+    if (m->n == m->max) {
+        m->sessions_not_kept++;
+        return 0;
+    }
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        struct mt_tui_session *ns = realloc(m->s, cap * sizeof *ns);
+        if (!ns) {
+            m->sessions_not_kept++;
+            return 0;
+        }
+        m->s = ns;
+        m->cap = cap;
+    }
+    struct mt_tui_session *s = &m->s[m->n];
+    memset(s, 0, sizeof *s);
+    s->info = *ev->session;
+    s->state = MT_ST_OPEN;
+    *slot = (void *)(uintptr_t)(++m->n);
+    return 1;
+}
+
+/* The session's state as of this event, which every session event carries. */
+static void update_state(struct mt_tui_session *s, const struct mt_session_state *st)
+{
+    s->proto = (uint8_t)st->proto;
+    s->tls = (uint8_t)st->tls;
+    s->starttls = (uint8_t)st->starttls;
+    s->implicit_tls = (uint8_t)st->implicit_tls;
+    s->bytes = st->bytes[0] + st->bytes[1];
+}
+
+static void on_message(struct mt_tui_model *m, struct mt_tui_session *s, const struct mt_event *ev)
+{
+    const struct mt_message *msg = ev->msg;
+    uint8_t flags = (uint8_t)((msg->partial ? MT_REC_PARTIAL : 0) |
+                              (msg->truncated ? MT_REC_TRUNCATED : 0));
+    record(m, s, MT_REC_MESSAGE, ev->dir, msg->label, msg->text, msg->len, msg->spans,
+           msg->nspans, msg->seq, ev->ts, (uint8_t)msg->kind, flags);
+    if (msg->decoded && !msg->partial) {
+        /* One span: highlighted when it exposes something, masked with
+         * 'm' unless known to carry only a user name. */
+        struct mt_span d = {0, msg->decoded_len, msg->decoded_secret};
+        record(m, s, MT_REC_MESSAGE, ev->dir, "(decoded)", msg->decoded, msg->decoded_len,
+               &d, msg->nspans > 0 || msg->decoded_secret, msg->seq, ev->ts, (uint8_t)msg->kind,
+               (uint8_t)(MT_REC_DECODED | (msg->decoded_cut ? MT_REC_DECODED_CUT : 0)));
+    }
+}
+
+static void on_gap(struct mt_tui_model *m, struct mt_tui_session *s, const struct mt_event *ev)
+{
+    char t[64];
+    int k = snprintf(t, sizeof t, "[%llu bytes missing]", (unsigned long long)ev->gap);
+    record(m, s, MT_REC_GAP, ev->dir, "", (const uint8_t *)t, (size_t)k, NULL, 0, 0, ev->ts, 0, 0);
+}
+
+static void on_tls_hello(struct mt_tui_model *m, struct mt_tui_session *s,
+                         const struct mt_event *ev)
+{
+    struct note n = {.len = 0};
+    note_str(&n, "== ");
+    note_str(&n, ev->tls->version);
+    note_str(&n, " ClientHello");
+    if (ev->tls->sni[0]) {
+        note_str(&n, ", SNI ");
+        note_str(&n, ev->tls->sni);
+    }
+    note_str(&n, ": the rest is encrypted ==");
+    plain_note(m, s, n.text, n.len, ev->ts);
+}
+
+static void on_warning(struct mt_tui_model *m, struct mt_tui_session *s, const struct mt_event *ev)
+{
+    struct note n = {.len = 0};
+    note_str(&n, "!! ");
+    note_str(&n, ev->text);
+    plain_note(m, s, n.text, n.len, ev->ts);
+}
+
+/* The close reason is the session's final state, and a line of its own. */
+static void on_session_end(struct mt_tui_model *m, struct mt_tui_session *s,
+                           const struct mt_event *ev)
+{
+    s->state = (uint8_t)state_of(ev->reason);
+    char t[96];
+    int k = snprintf(t, sizeof t, "== session %s ==", mt_close_reason_name(ev->reason));
+    plain_note(m, s, t, (size_t)k, ev->ts);
+}
+
 static int model_event(void *ctx, const struct mt_event *ev, void **slot)
 {
     struct mt_tui_model *m = ctx;
     if (!slot)
         return 0; /* capture-wide warnings: the status line has the counts */
-    if (ev->type == MT_EV_SESSION_START) {
-        if (m->n == m->max) {
-            m->sessions_not_kept++;
-            return 0;
-        }
-        if (m->n == m->cap) {
-            size_t cap = m->cap ? m->cap * 2 : 256;
-            struct mt_tui_session *ns = realloc(m->s, cap * sizeof *ns);
-            if (!ns) {
-                m->sessions_not_kept++;
-                return 0;
-            }
-            m->s = ns;
-            m->cap = cap;
-        }
-        struct mt_tui_session *s = &m->s[m->n];
-        memset(s, 0, sizeof *s);
-        s->info = *ev->session;
-        s->state = MT_ST_OPEN;
-        *slot = (void *)(uintptr_t)(++m->n);
-    }
+    if (ev->type == MT_EV_SESSION_START && !on_session_start(m, ev, slot))
+        return 0;
     if (!*slot)
         return 0;
     size_t si = (size_t)(uintptr_t)*slot - 1;
     struct mt_tui_session *s = &m->s[si];
-    if (ev->state) {
-        s->proto = (uint8_t)ev->state->proto;
-        s->tls = (uint8_t)ev->state->tls;
-        s->starttls = (uint8_t)ev->state->starttls;
-        s->implicit_tls = (uint8_t)ev->state->implicit_tls;
-        s->bytes = ev->state->bytes[0] + ev->state->bytes[1];
-    }
+    if (ev->state)
+        update_state(s, ev->state);
     m->changes++;
     switch (ev->type) {
     case MT_EV_SESSION_START:
     case MT_EV_DATA:
         break;
-    case MT_EV_MESSAGE: {
-        const struct mt_message *msg = ev->msg;
-        uint8_t flags = (uint8_t)((msg->partial ? MT_REC_PARTIAL : 0) |
-                                  (msg->truncated ? MT_REC_TRUNCATED : 0));
-        record(m, s, MT_REC_MESSAGE, ev->dir, msg->label, msg->text, msg->len, msg->spans,
-               msg->nspans, msg->seq, ev->ts, (uint8_t)msg->kind, flags);
-        if (msg->decoded && !msg->partial) {
-            /* One span: highlighted when it exposes something, masked with
-             * 'm' unless known to carry only a user name. */
-            struct mt_span d = {0, msg->decoded_len, msg->decoded_secret};
-            record(m, s, MT_REC_MESSAGE, ev->dir, "(decoded)", msg->decoded, msg->decoded_len,
-                   &d, msg->nspans > 0 || msg->decoded_secret, msg->seq, ev->ts, (uint8_t)msg->kind,
-                   (uint8_t)(MT_REC_DECODED | (msg->decoded_cut ? MT_REC_DECODED_CUT : 0)));
-        }
+    case MT_EV_MESSAGE:
+        on_message(m, s, ev);
         break;
-    }
-    case MT_EV_GAP: {
-        char t[64];
-        int k = snprintf(t, sizeof t, "[%llu bytes missing]", (unsigned long long)ev->gap);
-        record(m, s, MT_REC_GAP, ev->dir, "", (const uint8_t *)t, (size_t)k, NULL, 0, 0, ev->ts, 0, 0);
+    case MT_EV_GAP:
+        on_gap(m, s, ev);
         break;
-    }
     case MT_EV_CREDENTIAL:
         credential(m, si, ev);
         break;
-    case MT_EV_TLS: {
-        struct note n = {.len = 0};
-        note_str(&n, "== ");
-        note_str(&n, ev->tls->version);
-        note_str(&n, " ClientHello");
-        if (ev->tls->sni[0]) {
-            note_str(&n, ", SNI ");
-            note_str(&n, ev->tls->sni);
-        }
-        note_str(&n, ": the rest is encrypted ==");
-        record(m, s, MT_REC_NOTE, MT_DIR_CLIENT, "", n.text, n.len, NULL, 0, 0, ev->ts, 0, 0);
+    case MT_EV_TLS:
+        on_tls_hello(m, s, ev);
         break;
-    }
-    case MT_EV_WARNING: {
-        struct note n = {.len = 0};
-        note_str(&n, "!! ");
-        note_str(&n, ev->text);
-        record(m, s, MT_REC_NOTE, MT_DIR_CLIENT, "", n.text, n.len, NULL, 0, 0, ev->ts, 0, 0);
+    case MT_EV_WARNING:
+        on_warning(m, s, ev);
         break;
-    }
-    case MT_EV_SESSION_END: {
-        s->state = (uint8_t)state_of(ev->reason);
-        char t[96];
-        int k = snprintf(t, sizeof t, "== session %s ==", mt_close_reason_name(ev->reason));
-        record(m, s, MT_REC_NOTE, MT_DIR_CLIENT, "", (const uint8_t *)t, (size_t)k, NULL, 0, 0,
-               ev->ts, 0, 0);
+    case MT_EV_SESSION_END:
+        on_session_end(m, s, ev);
         break;
-    }
     }
     return 0;
 }
