@@ -395,8 +395,10 @@ static const char *getopt_tables(const struct option **longopts)
         shorts[k++] = ':'; /* a missing value is ':', not '?' */
         for (size_t i = 0; i < NOPTS; i++) {
             const struct opt *r = &table[i];
+            /* An alias returns its target's value: getopt then takes a
+             * prefix both share (--col) as that one option, not as two. */
             if (r->name)
-                lo[n++] = (struct option){r->name, r->arg, NULL, 256 + (int)i};
+                lo[n++] = (struct option){r->name, r->arg, NULL, 256 + (int)(resolve(r) - table)};
             if (r->letter) {
                 shorts[k++] = (char)r->letter;
                 for (int c = 0; c < r->arg; c++) /* 1 colon required, 2 optional */
@@ -418,19 +420,42 @@ static const struct opt *row_of(int c)
     return NULL;
 }
 
+/* Whether "--pre" (up to any "=") starts the names of several options;
+ * their names go to list. */
+static int ambiguous(const char *word, char *list, size_t cap)
+{
+    if (strncmp(word, "--", 2) != 0)
+        return 0;
+    size_t n = strcspn(word + 2, "="), k = 0;
+    int found = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < NOPTS && n > 0; i++) {
+        const struct opt *r = &table[i];
+        if (r->kind == K_ALIAS || !r->name || strncmp(r->name, word + 2, n) != 0)
+            continue;
+        int w = snprintf(list + k, cap - k, "%s--%s", found ? ", " : "", r->name);
+        if (w > 0 && (size_t)w < cap - k)
+            k += (size_t)w;
+        found++;
+    }
+    return found > 1;
+}
+
 /* What getopt could not take: a missing value (':'), a value given to an
  * option that takes none, or an unknown option ('?'). optopt names the
  * option when getopt knows which one it was. */
 static void bad_option(int c, const char *word, char *err, size_t errlen)
 {
     const struct opt *r = optopt ? row_of(optopt) : NULL;
-    char name[64];
+    char name[256];
     if (c == ':')
         fail(err, errlen, "option %s needs a value", r ? opt_name(r, name, sizeof name) : word);
     else if (r && optopt >= 256)
         fail(err, errlen, "option %s takes no value", opt_name(r, name, sizeof name));
     else if (optopt)
         fail(err, errlen, "unknown option -%c", optopt);
+    else if (ambiguous(word, name, sizeof name))
+        fail(err, errlen, "option %s is ambiguous (%s)", word, name);
     else
         fail(err, errlen, "unknown option %s", word);
 }

@@ -240,6 +240,8 @@ void mt_start_tls(struct mt_dsession *s)
 int mt_push_transform(struct mt_dsession *s, enum mt_dir dir, const struct mt_xform_ops *ops,
                       void *st)
 {
+    if (mt_xform_unreadable(&s->xf[dir]))
+        return -1; /* nothing of it is read any more: said when it gave up */
     if (mt_xform_push(&s->xf[dir], ops, st) != 0) {
         mt_emit_warning(s, dir == MT_DIR_CLIENT
                                ? "no room for another transform of the client's bytes"
@@ -469,9 +471,11 @@ static void client_hello_bytes(struct mt_dsession *s, const uint8_t *p, size_t n
         s->want_hello = 0;
         if (s->state.starttls)
             mt_emit_warning(s, "expected a TLS ClientHello after STARTTLS; reading text");
-        text(s, MT_DIR_CLIENT, buf, len);
+        /* Framed now through the chain: a transform switched on in these
+         * bytes takes the rest of them. */
+        mt_xform_reinject(&s->xf[MT_DIR_CLIENT], buf, len);
         if (take < n)
-            text(s, MT_DIR_CLIENT, p + take, n - take);
+            mt_xform_reinject(&s->xf[MT_DIR_CLIENT], p + take, n - take);
         free(buf);
         mt_budget_give(&s->d->mem, MT_TLS_MAX_HELLO);
     }
@@ -643,8 +647,11 @@ static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us
     emit(s, &ev);
     if (s->ops && s->pst)
         s->ops->destroy(s->pst);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
+        s->d->st.unreadable_dirs += (uint64_t)mt_xform_unreadable(&s->xf[i]);
+        s->d->st.unread_bytes += s->xf[i].unread;
         mt_xform_free(&s->xf[i]);
+    }
     free_hello(s);
     free(s);
 }

@@ -204,6 +204,11 @@ static void summary_dissector(const struct mt_pipeline *pl, FILE *f)
                 "mailtap: %" PRIu64 " buffers refused by --max-parse-mem (lines cut; TLS hellos, "
                 "SASL exchanges or logins awaiting their reply not decoded)\n",
                 ds.mem_refused);
+    if (ds.unreadable_dirs)
+        fprintf(f,
+                "mailtap: %" PRIu64 " session directions not readable to their end (a transform "
+                "gave up; %" PRIu64 " bytes after that not read)\n",
+                ds.unreadable_dirs, ds.unread_bytes);
     if (ds.lines_truncated)
         fprintf(f,
                 "mailtap: %" PRIu64 " lines longer than --max-line cut (%" PRIu64

@@ -55,6 +55,8 @@ struct mt_dissect_stats {
     uint64_t credentials;
     uint64_t tls_sessions;
     uint64_t mem_refused;     /* buffers refused by --max-parse-mem */
+    uint64_t unreadable_dirs; /* directions a transform gave up on */
+    uint64_t unread_bytes;    /* what reached it after that */
     size_t mem_peak;          /* most held at once */
 };
 void mt_dissector_get_stats(const struct mt_dissector *d, struct mt_dissect_stats *out);

@@ -70,7 +70,8 @@ struct mt_xform_chain {
     struct mt_xform_layer layer[MT_XFORM_MAX];
     unsigned depth;
     int dead;           /* first layer that gave up, -1 for none */
-    uint64_t unread;    /* input bytes not read since then */
+    unsigned at;        /* whose output the consumer reads now (during a call) */
+    uint64_t unread;    /* bytes that reached a layer after it gave up */
     const struct mt_xform_top *top;
     void *top_ctx;
 };
@@ -85,6 +86,11 @@ int mt_xform_push(struct mt_xform_chain *c, const struct mt_xform_ops *ops, void
 /* Bytes and gaps of the direction, from reassembly. */
 void mt_xform_feed(struct mt_xform_chain *c, const uint8_t *p, size_t n);
 void mt_xform_gap(struct mt_xform_chain *c, uint64_t n);
+
+/* For the consumer, during its data or gap call: bytes it kept from
+ * before (a buffer it had held) handed on now, through the layers pushed
+ * while it read, or back to itself if there are none. */
+void mt_xform_reinject(struct mt_xform_chain *c, const uint8_t *p, size_t n);
 
 /* End of the direction: each layer, lowest first, writes out what it
  * holds. */

@@ -53,12 +53,15 @@ static void feed_at(struct mt_xform_chain *c, unsigned level, const uint8_t *p, 
                 give_up(c, level, why);
             return;
         }
-        unsigned depth = c->depth;
+        unsigned depth = c->depth, at = c->at;
+        c->at = level;
         size_t took = c->top->data(c->top_ctx, p, n);
+        c->at = at;
         if (took >= n)
             return;
         if (c->depth == depth) {
-            c->unread += n - took; /* refused with nothing to take it: counted, not lost */
+            /* Against the contract: taken by no one, so counted as unread. */
+            c->unread += n - took;
             return;
         }
         /* A layer was pushed (at index level) while the consumer read:
@@ -73,7 +76,10 @@ static void gap_at(struct mt_xform_chain *c, unsigned level, uint64_t n)
     if (is_dead(c, level))
         return;
     if (level >= c->depth) {
+        unsigned at = c->at;
+        c->at = level;
         c->top->gap(c->top_ctx, n);
+        c->at = at;
         return;
     }
     struct mt_xform_layer *l = &c->layer[level];
@@ -103,6 +109,11 @@ int mt_xform_push(struct mt_xform_chain *c, const struct mt_xform_ops *ops, void
 void mt_xform_feed(struct mt_xform_chain *c, const uint8_t *p, size_t n) { feed_at(c, 0, p, n); }
 
 void mt_xform_gap(struct mt_xform_chain *c, uint64_t n) { gap_at(c, 0, n); }
+
+void mt_xform_reinject(struct mt_xform_chain *c, const uint8_t *p, size_t n)
+{
+    feed_at(c, c->at, p, n);
+}
 
 void mt_xform_end(struct mt_xform_chain *c)
 {

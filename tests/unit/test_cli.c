@@ -130,6 +130,15 @@ static void test_aliases_and_optional_values(void)
     CU_ASSERT_EQUAL(o.mode, MT_MODE_NONE);
     CU_ASSERT_EQUAL(o.dissect.data_only, 1);
     mt_cli_free(&o);
+    /* A prefix of a name and of its alias is that one option. */
+    CU_ASSERT_EQUAL(parse(&o, WORDS("-r", "f", "--col", "--relin", "nobody")), MT_CLI_RUN);
+    CU_ASSERT_EQUAL(o.color, 1);
+    CU_ASSERT_STRING_EQUAL(o.run_as, "nobody");
+    mt_cli_free(&o);
+    CU_ASSERT_EQUAL(parse(&o, WORDS("-r", "f", "--colo=never", "--fol")), MT_CLI_RUN);
+    CU_ASSERT_EQUAL(o.color, 0);
+    CU_ASSERT_EQUAL(o.mode, MT_MODE_FOLLOW);
+    mt_cli_free(&o);
     /* "-D" needs no source. */
     CU_ASSERT_EQUAL(parse(&o, WORDS("-D")), MT_CLI_RUN);
     CU_ASSERT_EQUAL(o.list_interfaces, 1);
@@ -156,6 +165,10 @@ static void test_errors(void)
     expect_usage(WORDS("-r", "a", "--follow=1"), "option --follow takes no value");
     expect_usage(WORDS("-r", "a", "-x"), "unknown option -x");
     expect_usage(WORDS("--bogus", "-r", "x"), "unknown option --bogus");
+    expect_usage(WORDS("-r", "a", "--tui-"),
+                 "option --tui- is ambiguous (--tui-sessions, --tui-creds)");
+    expect_usage(WORDS("-r", "a", "--c=1"),
+                 "option --c=1 is ambiguous (--creds, --color, --checksum)");
     expect_usage(WORDS("-r", "a", "--follow", "--json"),
                  "--follow and --json cannot be used together");
     expect_usage(WORDS("-r", "a", "--tui", "--creds"), "--tui and --creds cannot be used together");

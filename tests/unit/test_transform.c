@@ -78,10 +78,25 @@ static int upper_data(void *st, const uint8_t *p, size_t n, const struct mt_xfor
 {
     (void)st, (void)why;
     uint8_t buf[256];
-    size_t m = n < sizeof buf ? n : sizeof buf;
-    for (size_t i = 0; i < m; i++)
-        buf[i] = p[i] >= 'a' && p[i] <= 'z' ? (uint8_t)(p[i] - 32) : p[i];
-    out->data(out->ctx, buf, m);
+    while (n > 0) {
+        size_t m = n < sizeof buf ? n : sizeof buf;
+        for (size_t i = 0; i < m; i++)
+            buf[i] = p[i] >= 'a' && p[i] <= 'z' ? (uint8_t)(p[i] - 32) : p[i];
+        out->data(out->ctx, buf, m);
+        p += m;
+        n -= m;
+    }
+    return 0;
+}
+
+/* Passes bytes on in pieces of 7: a layer whose output a push can land in
+ * the middle of. */
+static int chunk_data(void *st, const uint8_t *p, size_t n, const struct mt_xform_out *out,
+                      char *why)
+{
+    (void)st, (void)why;
+    for (size_t i = 0; i < n; i += 7)
+        out->data(out->ctx, p + i, n - i < 7 ? n - i : 7);
     return 0;
 }
 
@@ -100,6 +115,7 @@ static int no_end(void *st, const struct mt_xform_out *out, char *why)
 
 static const struct mt_xform_ops add_ops = {"add", add_data, pass_gap, no_end, NULL};
 static const struct mt_xform_ops upper_ops = {"upper", upper_data, pass_gap, no_end, NULL};
+static const struct mt_xform_ops chunk_ops = {"chunk", chunk_data, pass_gap, no_end, NULL};
 
 /* Like a compressed stream: gives up on a 0xff byte and on any gap. */
 static int strict_data(void *st, const uint8_t *p, size_t n, const struct mt_xform_out *out,
@@ -251,7 +267,8 @@ static void test_giving_up(void)
     CU_ASSERT_EQUAL(t.unreadable, 1);
     CU_ASSERT_STRING_EQUAL(t.why, "strict: byte 0xff at 2");
     CU_ASSERT(mt_xform_unreadable(&c));
-    /* Nothing more reaches the consumer, and what is not read is counted. */
+    /* Nothing more reaches the consumer, and what reaches the layer after it
+     * gave up is counted ("never" was its input when it did). */
     feed_str(&c, "more\xff");
     mt_xform_gap(&c, 9);
     mt_xform_end(&c);
@@ -362,7 +379,7 @@ static const char *framed_run(struct framed *f, const char *text, size_t step, i
     mt_lines_init(&f->lines, 0, NULL);
     mt_xform_init(&f->chain, &framed_top, f);
     if (base_layer)
-        mt_xform_push(&f->chain, &mt_xform_identity, NULL);
+        mt_xform_push(&f->chain, base_layer == 1 ? &mt_xform_identity : &chunk_ops, NULL);
     size_t len = strlen(text);
     for (size_t i = 0; i < len; i += step ? step : len)
         mt_xform_feed(&f->chain, (const uint8_t *)text + i,
@@ -379,9 +396,10 @@ static void test_switch_mid_segment(void)
     static struct framed f;
     static const char text[] = "a ok\r\nSWITCH\r\nb after\r\nc more\r\n";
     static const char want[] = "a ok|SWITCH|B AFTER|C MORE|";
-    /* The switch and what follows it in one segment, in every cut, and
-     * under a layer that was there before. */
-    for (int base = 0; base < 2; base++) {
+    /* The switch and what follows it in one segment, in every cut, under
+     * no layer, one that was there before, and one that writes in pieces
+     * (the push lands in the middle of its output). */
+    for (int base = 0; base < 3; base++) {
         CU_ASSERT_STRING_EQUAL(framed_run(&f, text, 0, base), want);
         for (size_t step = 1; step < sizeof text; step++) {
             const char *got = framed_run(&f, text, step, base);
@@ -390,6 +408,15 @@ static void test_switch_mid_segment(void)
                 fprintf(stderr, "\nstep %zu base %d: %s\n", step, base, got);
         }
     }
+    /* Longer than a layer's buffer: nothing after the switch is lost. */
+    char big[900] = "SWITCH\n";
+    for (size_t i = 7; i < sizeof big - 2; i++)
+        big[i] = (char)('a' + i % 26);
+    big[sizeof big - 2] = '\n';
+    big[sizeof big - 1] = '\0';
+    const char *got = framed_run(&f, big, 0, 2);
+    CU_ASSERT_EQUAL(strlen(got), strlen("SWITCH|") + sizeof big - 9 + 1);
+    CU_ASSERT(strncmp(got, "SWITCH|", 7) == 0 && got[7] == 'H' && got[8] == 'I');
     /* Two switches stack two layers: each line after them is seen once. */
     CU_ASSERT_STRING_EQUAL(framed_run(&f, "SWITCH\nSWITCH\nx\n", 0, 0), "SWITCH|SWITCH|X|");
     /* A stop from a line never leaks into the next feed. */
@@ -401,6 +428,61 @@ static void test_switch_mid_segment(void)
     CU_ASSERT_EQUAL(mt_lines_feed(&l, (const uint8_t *)"p\nq\n", 4, &framed_ops, &g), 4);
     CU_ASSERT_STRING_EQUAL(g.seen, "p|q|");
     mt_lines_free(&l);
+}
+
+/* A consumer that keeps everything until a "GO" line, then hands what it
+ * kept back through the chain (as the dissector does with bytes it held to
+ * see whether they were a TLS ClientHello). */
+struct holding {
+    struct framed f;
+    uint8_t kept[256];
+    size_t n;
+    int go;
+};
+
+static size_t holding_data(void *ctx, const uint8_t *p, size_t n)
+{
+    struct holding *h = ctx;
+    if (h->go)
+        return framed_data(&h->f, p, n);
+    size_t m = n < sizeof h->kept - h->n ? n : sizeof h->kept - h->n;
+    memcpy(h->kept + h->n, p, m);
+    h->n += m;
+    size_t upto = 0;
+    for (size_t i = 0; i + 3 <= h->n && !upto; i++)
+        if (memcmp(h->kept + i, "GO\n", 3) == 0)
+            upto = i + 3;
+    if (upto) {
+        /* What came up to GO, then what came after it in the same bytes. */
+        h->go = 1;
+        mt_xform_reinject(&h->f.chain, h->kept, upto);
+        mt_xform_reinject(&h->f.chain, h->kept + upto, h->n - upto);
+    }
+    return n;
+}
+
+static const struct mt_xform_top holding_top = {holding_data, framed_gap, NULL};
+
+static void test_reinject(void)
+{
+    static struct holding h;
+    static const char text[] = "first\nSWITCH\nkept too\nGO\nafter\n";
+    for (size_t step = 1; step <= sizeof text; step++) {
+        memset(&h, 0, sizeof h);
+        mt_lines_init(&h.f.lines, 0, NULL);
+        mt_xform_init(&h.f.chain, &holding_top, &h);
+        size_t len = sizeof text - 1;
+        for (size_t i = 0; i < len; i += step)
+            mt_xform_feed(&h.f.chain, (const uint8_t *)text + i, len - i < step ? len - i : step);
+        mt_xform_end(&h.f.chain);
+        mt_lines_flush(&h.f.lines, &framed_ops, &h.f);
+        /* The kept bytes after the switch, and all later ones, went through
+         * the layer the switch pushed. */
+        CU_ASSERT_STRING_EQUAL(h.f.seen, "first|SWITCH|KEPT TOO|GO|AFTER|");
+        CU_ASSERT_EQUAL(h.f.chain.depth, 1);
+        mt_xform_free(&h.f.chain);
+        mt_lines_free(&h.f.lines);
+    }
 }
 
 int register_transform_suite(void)
@@ -415,7 +497,8 @@ int register_transform_suite(void)
         !CU_add_test(s, "giving up", test_giving_up) ||
         !CU_add_test(s, "held until the end", test_held_until_end) ||
         !CU_add_test(s, "opaque", test_opaque) ||
-        !CU_add_test(s, "switched on mid-segment", test_switch_mid_segment))
+        !CU_add_test(s, "switched on mid-segment", test_switch_mid_segment) ||
+        !CU_add_test(s, "bytes kept and handed back", test_reinject))
         return -1;
     return 0;
 }
