@@ -307,6 +307,7 @@ int mt_tui_run(struct mt_tui_model *m, const struct mt_tui_source *src,
     catch_fatal_signals();
     if (start_curses(&u, err, errlen) != 0) {
         release_fatal_signals();
+        release_quit_signals(); /* Ctrl-C stops the capture again while main winds up */
         free(u.text);
         return -1;
     }
