@@ -309,6 +309,22 @@ static void on_session_end(struct mt_tui_model *m, struct mt_tui_session *s,
     plain_note(m, s, t, (size_t)k, ev->ts);
 }
 
+static void on_credential(struct mt_tui_model *m, struct mt_tui_session *s,
+                          const struct mt_event *ev)
+{
+    credential(m, (size_t)(s - m->s), ev);
+}
+
+/* What each kind of event does to its session; start and data only update
+ * the state every event carries. */
+typedef void (*event_fn)(struct mt_tui_model *m, struct mt_tui_session *s,
+                         const struct mt_event *ev);
+static const event_fn on_event[] = {
+    [MT_EV_MESSAGE] = on_message,     [MT_EV_GAP] = on_gap,
+    [MT_EV_CREDENTIAL] = on_credential, [MT_EV_TLS] = on_tls_hello,
+    [MT_EV_WARNING] = on_warning,     [MT_EV_SESSION_END] = on_session_end,
+};
+
 static int model_event(void *ctx, const struct mt_event *ev, void **slot)
 {
     struct mt_tui_model *m = ctx;
@@ -318,34 +334,12 @@ static int model_event(void *ctx, const struct mt_event *ev, void **slot)
         return 0;
     if (!*slot)
         return 0;
-    size_t si = (size_t)(uintptr_t)*slot - 1;
-    struct mt_tui_session *s = &m->s[si];
+    struct mt_tui_session *s = &m->s[(size_t)(uintptr_t)*slot - 1];
     if (ev->state)
         update_state(s, ev->state);
     m->changes++;
-    switch (ev->type) {
-    case MT_EV_SESSION_START:
-    case MT_EV_DATA:
-        break;
-    case MT_EV_MESSAGE:
-        on_message(m, s, ev);
-        break;
-    case MT_EV_GAP:
-        on_gap(m, s, ev);
-        break;
-    case MT_EV_CREDENTIAL:
-        credential(m, si, ev);
-        break;
-    case MT_EV_TLS:
-        on_tls_hello(m, s, ev);
-        break;
-    case MT_EV_WARNING:
-        on_warning(m, s, ev);
-        break;
-    case MT_EV_SESSION_END:
-        on_session_end(m, s, ev);
-        break;
-    }
+    if ((size_t)ev->type < sizeof on_event / sizeof on_event[0] && on_event[ev->type])
+        on_event[ev->type](m, s, ev);
     return 0;
 }
 
