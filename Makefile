@@ -26,6 +26,8 @@ CUNIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 CURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wformat=2 -Wformat-security -Wvla -Wpointer-arith -Wundef
@@ -44,7 +46,7 @@ else
   BIN := mailtap
 endif
 
-CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(HARDEN) -Iinclude $(PCAP_CFLAGS) $(CURSES_CFLAGS) $(CFLAGS)
+CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(HARDEN) -Iinclude $(PCAP_CFLAGS) $(CURSES_CFLAGS) $(CRYPTO_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(LDSAN) $(HARDEN_LD) $(LDFLAGS)
 
 LIB_SRCS := $(wildcard src/*.c src/*/*.c)
@@ -63,7 +65,7 @@ all: $(BIN)
 
 $(BIN): $(LIB_OBJS) $(MAIN_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS)
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,7 +79,7 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(UNIT_BIN): $(LIB_OBJS) $(TEST_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS) $(CUNIT_LIBS)
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS) $(CUNIT_LIBS)
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
@@ -120,8 +122,8 @@ captures:
 # the frames of captures/. Not part of check: it runs for FUZZ_SECS seconds.
 fuzz:
 	@mkdir -p build/fuzz/corpus
-	clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PCAP_CFLAGS) $(CURSES_CFLAGS) \
-	  -o build/fuzz/fuzz_pipeline tests/fuzz/fuzz_pipeline.c $(LIB_SRCS) $(PCAP_LIBS) $(CURSES_LIBS)
+	clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PCAP_CFLAGS) $(CURSES_CFLAGS) $(CRYPTO_CFLAGS) \
+	  -o build/fuzz/fuzz_pipeline tests/fuzz/fuzz_pipeline.c $(LIB_SRCS) $(PCAP_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 	python3 tests/fuzz/seed-corpus.py build/fuzz/corpus captures/*.pcap
 	build/fuzz/fuzz_pipeline -max_total_time=$(FUZZ_SECS) -max_len=8192 build/fuzz/corpus
 
