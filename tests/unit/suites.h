@@ -15,5 +15,6 @@ int register_privs_suite(void);
 int register_spool_suite(void);
 int register_cli_suite(void);
 int register_transform_suite(void);
+int register_tls_crypto_suite(void);
 
 #endif
