@@ -15,5 +15,7 @@ int register_privs_suite(void);
 int register_spool_suite(void);
 int register_cli_suite(void);
 int register_transform_suite(void);
+int register_keylog_suite(void);
+int register_keylog_file_suite(void);
 
 #endif
