@@ -17,5 +17,6 @@ int register_cli_suite(void);
 int register_transform_suite(void);
 int register_keylog_suite(void);
 int register_keylog_file_suite(void);
+int register_pcapng_suite(void);
 
 #endif
