@@ -59,7 +59,7 @@ UNIT_BIN := $(BUILD)/unit-tests
 
 FUZZ_SECS ?= 60
 
-.PHONY: all check fuzz check-normal check-sanitize unit e2e demo bench install uninstall clean captures
+.PHONY: all check fuzz fuzz-pipeline fuzz-keylog check-normal check-sanitize unit e2e demo bench install uninstall clean captures
 
 all: $(BIN)
 
@@ -118,14 +118,28 @@ bench: $(BIN)
 captures:
 	captures/make-captures.sh
 
-# Coverage-guided fuzzing of the pipeline (clang's libFuzzer), seeded with
-# the frames of captures/. Not part of check: it runs for FUZZ_SECS seconds.
-fuzz:
+# Coverage-guided fuzzing (clang's libFuzzer), each target for FUZZ_SECS
+# seconds. Not part of check. fuzz-pipeline: the whole pipeline, seeded with
+# the frames of captures/; fuzz-keylog: the TLS key log reader.
+FUZZ_CC = clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude
+KEYLOG_SRCS := src/transform/keylog.c src/util/siphash.c src/util/render.c
+
+fuzz: fuzz-pipeline fuzz-keylog
+
+fuzz-pipeline:
 	@mkdir -p build/fuzz/corpus
-	clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PCAP_CFLAGS) $(CURSES_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(FUZZ_CC) $(PCAP_CFLAGS) $(CURSES_CFLAGS) $(CRYPTO_CFLAGS) \
 	  -o build/fuzz/fuzz_pipeline tests/fuzz/fuzz_pipeline.c $(LIB_SRCS) $(PCAP_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 	python3 tests/fuzz/seed-corpus.py build/fuzz/corpus captures/*.pcap
 	build/fuzz/fuzz_pipeline -max_total_time=$(FUZZ_SECS) -max_len=8192 build/fuzz/corpus
+
+fuzz-keylog:
+	@mkdir -p build/fuzz/keylog-corpus
+	$(FUZZ_CC) -o build/fuzz/fuzz_keylog tests/fuzz/fuzz_keylog.c $(KEYLOG_SRCS)
+	cp tests/fuzz/keylog-seed.txt build/fuzz/keylog-corpus/seed-text
+	{ printf '\343'; tail -c +2 tests/fuzz/keylog-seed.txt; } > build/fuzz/keylog-corpus/seed-file
+	build/fuzz/fuzz_keylog -max_total_time=$(FUZZ_SECS) -max_len=4096 \
+	  -dict=tests/fuzz/keylog.dict build/fuzz/keylog-corpus
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR)

@@ -5,8 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "mailtap/reasm.h"
 #include "mailtap/siphash.h"
@@ -543,18 +541,6 @@ void mt_flow_get_stats(const struct mt_flow_table *t, struct mt_flow_stats *out)
     out->out_of_window = t->budget.out_of_window;
 }
 
-static void seed_hash(uint8_t key[16])
-{
-    if (getrandom(key, 16, GRND_NONBLOCK) == 16)
-        return;
-    /* No entropy available: any key still spreads ordinary traffic. */
-    uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)key;
-    for (int i = 0; i < 16; i++) {
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        key[i] = (uint8_t)(x >> 56);
-    }
-}
-
 struct mt_flow_table *mt_flow_create(const struct mt_flow_config *cfg,
                                      const struct mt_stream_ops *ops)
 {
@@ -575,7 +561,7 @@ struct mt_flow_table *mt_flow_create(const struct mt_flow_config *cfg,
         free(t);
         return NULL;
     }
-    seed_hash(t->hkey);
+    mt_siphash_random_key(t->hkey);
     return t;
 }
 

@@ -1,5 +1,6 @@
 /* Packet sources: a capture file (pcap or pcapng, "-" for standard input)
- * or a live interface, through libpcap. Hands each frame to a callback. */
+ * or a live interface, through libpcap. Hands each frame to a callback.
+ * Also the TLS key log text a pcapng file carries (src/pcapng.c). */
 #ifndef MAILTAP_CAPTURE_H
 #define MAILTAP_CAPTURE_H
 
@@ -89,5 +90,19 @@ uint64_t mt_capture_drops(struct mt_capture *c);
 
 /* Lists capture interfaces, one per line, as tcpdump -D does. */
 int mt_capture_list(FILE *out, char *err, size_t errlen);
+
+/* Key log text carried in a pcapng file (Decryption Secrets Blocks of
+ * TLS key log type, as `editcap --inject-secrets tls,FILE` writes them):
+ * calls fn for each, in file order, index counting them from 1; p is valid
+ * during the call only. Returns how many were found, 0 for a classic pcap
+ * (or anything not pcapng), -1 with a message naming the file if it cannot
+ * be read (calls already made stand). Standard input ("-") and other pipes
+ * are not scanned (0): what this read would be lost to the capture.
+ * A broken block or one over 64 MiB ends the scan without failing: what
+ * was found stands, and err then says where and why (for a warning);
+ * otherwise err is left empty. The file is read once, start to end. */
+typedef void (*mt_secrets_fn)(void *ctx, const uint8_t *p, size_t n, unsigned index);
+int mt_capture_file_secrets(const char *path, mt_secrets_fn fn, void *ctx, char *err,
+                            size_t errlen);
 
 #endif

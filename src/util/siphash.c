@@ -1,7 +1,10 @@
-/* SipHash-2-4 (Aumasson and Bernstein) for the flow table: with the random
- * key flow.c gives it, a crafted capture cannot put every flow in one
- * bucket. */
+/* SipHash-2-4 (Aumasson and Bernstein) for the flow table and the key log:
+ * with a random key, a crafted capture or key log cannot put every entry in
+ * one bucket. */
 #include "mailtap/siphash.h"
+
+#include <sys/random.h>
+#include <time.h>
 
 static uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
 
@@ -50,4 +53,16 @@ uint64_t mt_siphash(const uint8_t key[16], const void *data, size_t len)
     SIPROUND;
     SIPROUND;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+void mt_siphash_random_key(uint8_t key[16])
+{
+    if (getrandom(key, 16, GRND_NONBLOCK) == 16)
+        return;
+    /* No entropy available: any key still spreads ordinary input. */
+    uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)key;
+    for (int i = 0; i < 16; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        key[i] = (uint8_t)(x >> 56);
+    }
 }

@@ -16,5 +16,8 @@ int register_spool_suite(void);
 int register_cli_suite(void);
 int register_transform_suite(void);
 int register_tls_crypto_suite(void);
+int register_keylog_suite(void);
+int register_keylog_file_suite(void);
+int register_pcapng_suite(void);
 
 #endif
