@@ -28,6 +28,8 @@ CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 CURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
 CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+# Only the unit tests use libssl: a real client and server in memory.
+SSL_LIBS := $(shell $(PKG_CONFIG) --libs libssl 2>/dev/null || echo -lssl)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wformat=2 -Wformat-security -Wvla -Wpointer-arith -Wundef
@@ -79,7 +81,7 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(UNIT_BIN): $(LIB_OBJS) $(TEST_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS) $(CUNIT_LIBS)
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(CUNIT_LIBS)
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mailtap/keylog.h"
 #include "mailtap/lines.h"
 
 /* The terminal interface keeps this many sessions and credentials listed,
@@ -67,11 +68,13 @@ static int set_checksum(struct mt_cli *o, const struct opt *r, const char *arg, 
                         size_t errlen);
 static int set_ports(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
                      size_t errlen);
+static int add_keylog(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
+                      size_t errlen);
 
 static const char SRC[] = "Packet source", OUT[] = "Output",
                   LIM[] = "Limits (every one has a default; what they drop is counted in the "
                           "summary)",
-                  PROTO[] = "Protocols";
+                  PROTO[] = "Protocols", TLS[] = "TLS";
 
 static const struct opt table[] = {
     {.letter = 'r', .arg = required_argument, .argname = "FILE", .kind = K_STRING, AT(cap.file),
@@ -163,6 +166,15 @@ static const struct opt table[] = {
      .help = "add or change port rules, e.g. imap:10143,pop3:1110,smtps:4465 (pop3 imap smtp, "
              "and pop3s imaps smtps for implicit TLS); on other ports the server's greeting "
              "tells the protocol"},
+
+    {.name = "keylog", .arg = required_argument, .argname = "FILE", .kind = K_CALL,
+     .call = add_keylog, .section = TLS, .usage = U_ALONE,
+     .help = "read TLS sessions with the secrets of this key log (SSLKEYLOGFILE format; "
+             "may be given up to 16 times; read again as it grows); a pcapng file's own "
+             "secrets are used too"},
+    {.name = "max-keys", .arg = required_argument, .argname = "N", .kind = K_COUNT,
+     AT(max_keys), .min = 1, .max = 1u << 24, .dflt = MT_KEYLOG_DEFAULT_MAX_KEYS, .section = TLS,
+     .help = "TLS sessions whose secrets are kept"},
 
     {.name = "help", .letter = 'h', .kind = K_HELP, .min = 'h',
      .help = "this help"},
@@ -306,6 +318,16 @@ static int set_checksum(struct mt_cli *o, const struct opt *r, const char *arg, 
     if (v < 0)
         return fail(err, errlen, "--checksum takes off, count or verify, not '%s'", arg);
     o->checksum = (enum mt_checksum_mode)v;
+    return 0;
+}
+
+static int add_keylog(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
+                      size_t errlen)
+{
+    (void)r;
+    if (o->nkeylogs == MT_CLI_MAX_KEYLOGS)
+        return fail(err, errlen, "--keylog: at most %d files", MT_CLI_MAX_KEYLOGS);
+    o->keylogs[o->nkeylogs++] = arg;
     return 0;
 }
 
@@ -557,30 +579,43 @@ struct cursor {
     int fresh;
 };
 
-/* Writes words one space apart, breaking lines before column width;
- * continuation lines start at column indent. */
+/* Writes n bytes that stay together, one space after what came before: on
+ * this line if they fit before column width, else on the next, which
+ * starts at column indent. */
+static void put_unbroken(FILE *f, const char *p, size_t n, int indent, int width,
+                         struct cursor *c)
+{
+    if (!c->fresh && c->col + 1 + (int)n > width) {
+        fprintf(f, "\n%*s", indent, "");
+        c->col = indent;
+        c->fresh = 1;
+    }
+    if (!c->fresh) {
+        fputc(' ', f);
+        c->col++;
+    }
+    fwrite(p, 1, n, f);
+    c->col += (int)n;
+    c->fresh = 0;
+}
+
+/* Writes words, breaking lines between them. */
 static void wrap(FILE *f, const char *text, int indent, int width, struct cursor *c)
 {
-    const char *p = text;
-    for (;;) {
+    for (const char *p = text;;) {
         p += strspn(p, " ");
         size_t n = strcspn(p, " ");
         if (!n)
             break;
-        if (!c->fresh && c->col + 1 + (int)n > width) {
-            fprintf(f, "\n%*s", indent, "");
-            c->col = indent;
-            c->fresh = 1;
-        }
-        if (!c->fresh) {
-            fputc(' ', f);
-            c->col++;
-        }
-        fwrite(p, 1, n, f);
-        c->col += (int)n;
-        c->fresh = 0;
+        put_unbroken(f, p, n, indent, width, c);
         p += n;
     }
+}
+
+/* Writes one usage item whole. */
+static void put_item(FILE *f, const char *item, int indent, int width, struct cursor *c)
+{
+    put_unbroken(f, item, strlen(item), indent, width, c);
 }
 
 void mt_cli_usage(FILE *f)
@@ -606,14 +641,14 @@ void mt_cli_usage(FILE *f)
             j++;
         } while (choice && j < NOPTS && table[j].usage == r->usage && k < sizeof item - 160);
         snprintf(item + k, sizeof item - k, "%c", r->usage == U_PICK_ONE ? ')' : ']');
-        wrap(f, item, 15, 79, &col);
+        put_item(f, item, 15, 79, &col);
         i = j;
     }
-    wrap(f, "[options]", 15, 79, &col);
+    put_item(f, "[options]", 15, 79, &col);
     for (i = 0; i < NOPTS; i++) {
         if (table[i].kind == K_OPERAND) {
             snprintf(item, sizeof item, "[%s]", table[i].argname);
-            wrap(f, item, 15, 79, &col);
+            put_item(f, item, 15, 79, &col);
         }
     }
     fputc('\n', f);

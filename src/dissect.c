@@ -9,6 +9,8 @@
 
 #include "mailtap/proto.h"
 #include "mailtap/tls.h"
+#include "mailtap/tls_crypto.h"
+#include "mailtap/tls_decrypt.h"
 #include "mailtap/transform.h"
 
 struct mt_dissector {
@@ -44,11 +46,9 @@ struct mt_dsession {
         uint16_t len;
     } held_seg[MAX_HELD_SEGS];
     size_t nheld;
-    /* TLS: expecting a ClientHello from the client; once seen, both
-     * directions go through an opaque transform. */
-    int want_hello;
-    uint8_t *hello;
-    size_t hello_len;
+    /* TLS: both directions go through its reader (tls_decrypt.h) from the
+     * first byte (implicit TLS) or the server's yes to STARTTLS. */
+    struct mt_tls_session *tls;
     mt_time_us now;
     uint64_t seq;
 };
@@ -219,6 +219,7 @@ void mt_emit_credential(struct mt_dsession *s, const struct mt_credential *c)
 {
     struct mt_credential cred = *c;
     cred.proto = s->state.proto;
+    cred.tls = s->state.tls_decrypted; /* only what was decrypted is read inside TLS */
     s->state.credentials++;
     s->d->st.credentials++;
     struct mt_event ev = {.type = MT_EV_CREDENTIAL, .cred = &cred};
@@ -231,10 +232,76 @@ void mt_emit_warning(struct mt_dsession *s, const char *text)
     emit(s, &ev);
 }
 
+/* What the TLS reader found out: said as a TLS event, and counted. */
+static void tls_report(void *ctx, const struct mt_tls_report *r)
+{
+    struct mt_dsession *s = ctx;
+    char vbuf[32], cbuf[16], random[65] = "";
+    uint16_t v = r->version ? r->version : r->hello ? r->hello->max_version : 0;
+    const char *cipher = r->suite_name;
+    if (!cipher && r->suite) {
+        snprintf(cbuf, sizeof cbuf, "0x%04X", r->suite);
+        cipher = cbuf;
+    }
+    for (size_t i = 0; r->hello && i < sizeof r->hello->random; i++)
+        snprintf(random + 2 * i, 3, "%02x", r->hello->random[i]);
+    struct mt_tls_event t = {
+        .version = v ? mt_tls_version_name(v, vbuf, sizeof vbuf) : "unknown",
+        .sni = r->hello ? r->hello->sni : "",
+        .implicit = s->state.implicit_tls,
+        .cipher = cipher,
+        .decrypted = r->outcome == MT_TLS_DECRYPTED,
+        .outcome = mt_tls_outcome_name(r->outcome),
+        .outcome_text = mt_tls_outcome_text(r->outcome),
+        .client_random = random,
+    };
+    s->state.tls = 1;
+    s->state.tls_decrypted = t.decrypted;
+    s->d->st.tls_sessions++;
+    if (t.decrypted)
+        s->d->st.tls_decrypted++;
+    else if (r->outcome == MT_TLS_NO_KEY || r->outcome == MT_TLS_NO_KEYLOG)
+        s->d->st.tls_no_key++;
+    if (r->outcome == MT_TLS_NO_KEY && random[0] && s->d->st.nmissing < MT_MISSING_KEYS_NAMED) {
+        s->d->st.missing[s->d->st.nmissing].session = s->info.id;
+        memcpy(s->d->st.missing[s->d->st.nmissing++].client_random, random, sizeof random);
+    }
+    else
+        s->d->st.tls_failed++;
+    struct mt_event ev = {.type = MT_EV_TLS, .dir = MT_DIR_CLIENT, .tls = &t};
+    emit(s, &ev);
+}
+
+static void tls_not_tls(void *ctx)
+{
+    struct mt_dsession *s = ctx;
+    if (s->state.starttls)
+        mt_emit_warning(s, "expected a TLS ClientHello after STARTTLS; reading text");
+}
+
+/* Both directions go through a TLS reader from here (once a session). */
+static void begin_tls(struct mt_dsession *s)
+{
+    if (s->tls)
+        return;
+    struct mt_tls_observer obs = {tls_report, tls_not_tls, s};
+    s->tls = mt_tls_new(s->d->cfg.keylog, &obs, &s->d->mem);
+    if (!s->tls) {
+        /* No memory for it: still TLS, of which nothing is read. */
+        struct mt_tls_report r = {.outcome = MT_TLS_NO_MEMORY};
+        tls_report(s, &r);
+        for (int i = 0; i < 2; i++)
+            mt_push_transform(s, (enum mt_dir)i, &mt_xform_opaque, NULL);
+        return;
+    }
+    for (int i = 0; i < 2; i++)
+        mt_push_transform(s, (enum mt_dir)i, &mt_xform_tls, mt_tls_direction(s->tls, i));
+}
+
 void mt_start_tls(struct mt_dsession *s)
 {
-    s->want_hello = 1;
     s->state.starttls = 1;
+    begin_tls(s);
 }
 
 int mt_push_transform(struct mt_dsession *s, enum mt_dir dir, const struct mt_xform_ops *ops,
@@ -367,8 +434,8 @@ static void set_proto(struct mt_dsession *s, enum mt_proto p, int tls)
     s->state.proto = p;
     s->ops = ops_for(p);
     if (tls) {
-        s->want_hello = 1;
         s->state.implicit_tls = 1;
+        begin_tls(s);
     }
 }
 
@@ -413,95 +480,23 @@ static size_t text(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, siz
     return mt_lines_feed(&s->lines[dir], p, n, framing(s), &s->dctx[dir]);
 }
 
-static void free_hello(struct mt_dsession *s)
-{
-    if (s->hello) {
-        free(s->hello);
-        mt_budget_give(&s->d->mem, MT_TLS_MAX_HELLO);
-    }
-    s->hello = NULL;
-    s->hello_len = 0;
-}
-
-static void tls_seen(struct mt_dsession *s, const struct mt_tls_info *info)
-{
-    char vbuf[32];
-    struct mt_tls_event t = {
-        .version = info ? mt_tls_version_name(info->max_version, vbuf, sizeof vbuf) : "unknown",
-        .sni = info ? info->sni : "",
-        .implicit = s->state.implicit_tls,
-    };
-    s->want_hello = 0;
-    s->state.tls = 1;
-    s->d->st.tls_sessions++;
-    free_hello(s);
-    s->hello_len = 0;
-    struct mt_event ev = {.type = MT_EV_TLS, .dir = MT_DIR_CLIENT, .tls = &t};
-    emit(s, &ev);
-    /* No keys: from here both directions are counted, never framed. */
-    for (int i = 0; i < 2; i++)
-        mt_push_transform(s, (enum mt_dir)i, &mt_xform_opaque, NULL);
-}
-
-static void client_hello_bytes(struct mt_dsession *s, const uint8_t *p, size_t n)
-{
-    if (!s->hello) {
-        if (mt_budget_take(&s->d->mem, MT_TLS_MAX_HELLO) &&
-            !(s->hello = malloc(MT_TLS_MAX_HELLO)))
-            mt_budget_give(&s->d->mem, MT_TLS_MAX_HELLO);
-        if (!s->hello) {
-            /* No memory to read the hello: still TLS, version unknown. */
-            tls_seen(s, NULL);
-            return;
-        }
-    }
-    size_t take = n < MT_TLS_MAX_HELLO - s->hello_len ? n : MT_TLS_MAX_HELLO - s->hello_len;
-    memcpy(s->hello + s->hello_len, p, take);
-    s->hello_len += take;
-    struct mt_tls_info info;
-    enum mt_tls_result r = mt_tls_client_hello(s->hello, s->hello_len, &info);
-    if (r == MT_TLS_HELLO) {
-        tls_seen(s, &info);
-    } else if (r == MT_TLS_NOT_TLS || s->hello_len == MT_TLS_MAX_HELLO) {
-        /* Not TLS after all: read it as text. */
-        uint8_t *buf = s->hello;
-        size_t len = s->hello_len;
-        s->hello = NULL;
-        s->hello_len = 0;
-        s->want_hello = 0;
-        if (s->state.starttls)
-            mt_emit_warning(s, "expected a TLS ClientHello after STARTTLS; reading text");
-        /* Framed now through the chain: a transform switched on in these
-         * bytes takes the rest of them. */
-        mt_xform_reinject(&s->xf[MT_DIR_CLIENT], buf, len);
-        if (take < n)
-            mt_xform_reinject(&s->xf[MT_DIR_CLIENT], p + take, n - take);
-        free(buf);
-        mt_budget_give(&s->d->mem, MT_TLS_MAX_HELLO);
-    }
-}
-
 /* --- the consumer above the transforms ------------------------------------- */
 
 static size_t top_data(void *ctx, const uint8_t *p, size_t n)
 {
     struct dirctx *dc = ctx;
-    if (dc->dir == MT_DIR_CLIENT && dc->s->want_hello) {
-        client_hello_bytes(dc->s, p, n);
-        return n;
+    struct mt_dsession *s = dc->s;
+    if (s->state.tls_decrypted) { /* the plaintext, for --export */
+        struct mt_event ev = {.type = MT_EV_DECRYPTED, .dir = dc->dir, .data = p, .len = n};
+        emit(s, &ev);
     }
-    return text(dc->s, dc->dir, p, n);
+    return s->d->cfg.data_only ? n : text(s, dc->dir, p, n);
 }
 
 static void top_gap(void *ctx, uint64_t n)
 {
     struct dirctx *dc = ctx;
     struct mt_dsession *s = dc->s;
-    if (dc->dir == MT_DIR_CLIENT && s->want_hello) {
-        /* Part of the handshake is lost; what follows is encrypted anyway. */
-        tls_seen(s, NULL);
-        return;
-    }
     mt_lines_gap(&s->lines[dc->dir], n);
     if (s->ops && s->pst)
         s->ops->gap(s->pst, dc->dir, n);
@@ -525,7 +520,8 @@ static void process(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, si
     s->state.bytes[dir] += n;
     struct mt_event ev = {.type = MT_EV_DATA, .dir = dir, .data = p, .len = n};
     emit(s, &ev);
-    if (!s->d->cfg.data_only)
+    /* --export alone frames nothing, but a TLS reader still decrypts. */
+    if (!s->d->cfg.data_only || s->tls)
         mt_xform_feed(&s->xf[dir], p, n);
 }
 
@@ -619,7 +615,7 @@ static void on_gap(void *ctx, void *sess, enum mt_dir dir, uint64_t n, mt_time_u
         return;
     struct mt_event ev = {.type = MT_EV_GAP, .dir = dir, .gap = n};
     emit(s, &ev);
-    if (!s->d->cfg.data_only)
+    if (!s->d->cfg.data_only || s->tls)
         mt_xform_gap(&s->xf[dir], n);
 }
 
@@ -629,10 +625,6 @@ static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us
     struct mt_dsession *s = started(sess, ts);
     if (!s)
         return;
-    if (s->want_hello && s->hello_len > 0) {
-        /* An incomplete ClientHello at the end: still the start of TLS. */
-        tls_seen(s, NULL);
-    }
     for (int i = 0; i < 2; i++) {
         mt_xform_end(&s->xf[i]); /* what a transform still holds is framed first */
         mt_lines_flush(&s->lines[i], framing(s), &s->dctx[i]);
@@ -652,7 +644,7 @@ static void on_close(void *ctx, void *sess, enum mt_close_reason why, mt_time_us
         s->d->st.unread_bytes += s->xf[i].unread;
         mt_xform_free(&s->xf[i]);
     }
-    free_hello(s);
+    mt_tls_free(s->tls);
     free(s);
 }
 

@@ -11,6 +11,7 @@
 #include "mailtap/cli.h"
 #include "mailtap/decode.h"
 #include "mailtap/event.h"
+#include "mailtap/keylog.h"
 #include "mailtap/output.h"
 #include "mailtap/pipeline.h"
 #include "mailtap/privs.h"
@@ -26,6 +27,8 @@ struct app {
     int have_bus;
     struct mt_pipeline pl;
     int have_pipeline;
+    struct mt_keylog *keylog;
+    int quiet_keys;  /* the interface owns the terminal: key log warnings are counted only */
     char became[64]; /* the user root became, "" if none */
     char err[1024];
 };
@@ -73,6 +76,7 @@ static int teardown(struct app *a, int status)
         mt_tui_model_free(&a->model);
     if (a->cap)
         mt_capture_close(a->cap);
+    mt_keylog_free(a->keylog);
     mt_cli_free(&a->o);
     return status;
 }
@@ -82,6 +86,46 @@ static int fatal(struct app *a, const char *what, int status)
 {
     fprintf(stderr, "mailtap: %s\n", what);
     return teardown(a, status);
+}
+
+static void keylog_warning(void *ctx, const char *text)
+{
+    const struct app *a = ctx;
+    if (!a->quiet_keys)
+        fprintf(stderr, "mailtap: warning: %s\n", text);
+}
+
+static void capture_secrets(void *ctx, const uint8_t *p, size_t n, unsigned index)
+{
+    struct app *a = ctx;
+    char source[512];
+    snprintf(source, sizeof source, "%s, secrets block %u", a->o.cap.file, index + 1);
+    mt_keylog_add_text(a->keylog, p, n, source);
+}
+
+/* The TLS secrets: the --keylog files, then what a pcapng file carries. No
+ * key log at all leaves the table out (TLS sessions then say so). */
+static int open_keys(struct app *a)
+{
+    a->keylog = mt_keylog_new(a->o.max_keys, keylog_warning, a);
+    if (!a->keylog)
+        return snprintf(a->err, sizeof a->err, "out of memory"), -1;
+    for (size_t i = 0; i < a->o.nkeylogs; i++)
+        if (mt_keylog_add_file(a->keylog, a->o.keylogs[i], a->err, sizeof a->err) != 0)
+            return -1;
+    int blocks = 0;
+    if (a->o.cap.file && strcmp(a->o.cap.file, "-") != 0 &&
+        (blocks = mt_capture_file_secrets(a->o.cap.file, capture_secrets, a, a->err,
+                                          sizeof a->err)) < 0)
+        return -1;
+    if (!a->o.nkeylogs && blocks == 0) {
+        mt_keylog_free(a->keylog);
+        a->keylog = NULL;
+    }
+    a->o.dissect.keylog = a->keylog;
+    if (a->keylog) /* STARTTLS is found by the protocols: --export alone parses too */
+        a->o.dissect.data_only = 0;
+    return 0;
 }
 
 /* Opens the source, then gives up what opening it needed. The interface's
@@ -97,6 +141,10 @@ static int open_source(struct app *a)
             mt_cli_usage(stderr);
         return kind == MT_CAP_ERR_USAGE ? 2 : 1;
     }
+    /* Key logs are opened while root may still read them; they stay open,
+     * to be read again as they grow. */
+    if (open_keys(a) != 0)
+        return -1;
     if (a->o.mode == MT_MODE_TUI) {
         if (mt_tui_model_init(&a->model, a->o.tui_sessions, a->o.tui_creds, a->o.spool_max,
                               a->err, sizeof a->err) != 0)
@@ -196,6 +244,7 @@ int main(int argc, char **argv)
         return rc > 0 ? teardown(&a, rc) : fatal(&a, a.err, 1);
     if (add_sinks(&a) != 0)
         return fatal(&a, a.err, 1);
+    a.quiet_keys = a.o.mode == MT_MODE_TUI;
     if (mt_capture_is_live(a.cap))
         setvbuf(stdout, NULL, _IOLBF, 0);
     if (mt_pipeline_init(&a.pl, a.cap, &a.bus, &a.o.flow, &a.o.dissect, a.o.checksum,

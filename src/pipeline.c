@@ -5,6 +5,8 @@
 #include "mailtap/pipeline.h"
 
 #include <inttypes.h>
+
+#include "mailtap/keylog.h"
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +49,7 @@ int mt_pipeline_init(struct mt_pipeline *pl, struct mt_capture *cap, struct mt_b
     pl->count = count;
     pl->bus = bus;
     pl->data_only = dissect->data_only;
+    pl->keylog = dissect->keylog;
     pl->dis = mt_dissector_create(bus, dissect);
     if (!pl->dis)
         return -1;
@@ -196,14 +199,27 @@ static void summary_dissector(const struct mt_pipeline *pl, FILE *f)
 {
     struct mt_dissect_stats ds;
     mt_dissector_get_stats(pl->dis, &ds);
-    if (!pl->data_only)
-        fprintf(f, "mailtap: %" PRIu64 " credentials, %" PRIu64 " sessions encrypted with TLS\n",
+    if (!pl->data_only) {
+        fprintf(f, "mailtap: %" PRIu64 " credentials, %" PRIu64 " sessions encrypted with TLS",
                 ds.credentials, ds.tls_sessions);
+        if (ds.tls_sessions)
+            fprintf(f, " (%" PRIu64 " decrypted, %" PRIu64 " without a key, %" PRIu64
+                       " that could not be read)",
+                    ds.tls_decrypted, ds.tls_no_key, ds.tls_failed);
+        fputc('\n', f);
+    }
     if (ds.mem_refused)
         fprintf(f,
                 "mailtap: %" PRIu64 " buffers refused by --max-parse-mem (lines cut; TLS hellos, "
                 "SASL exchanges or logins awaiting their reply not decoded)\n",
                 ds.mem_refused);
+    if (ds.tls_no_key && ds.nmissing) {
+        fprintf(f, "mailtap: no key in the key logs for %" PRIu64 " TLS sessions:", ds.tls_no_key);
+        for (size_t i = 0; i < ds.nmissing; i++)
+            fprintf(f, "%s session %" PRIu64 " (CLIENT_RANDOM %s)", i ? "," : "",
+                    ds.missing[i].session, ds.missing[i].client_random);
+        fputs(ds.tls_no_key > ds.nmissing ? ", ...\n" : "\n", f);
+    }
     if (ds.unreadable_dirs)
         fprintf(f,
                 "mailtap: %" PRIu64 " session directions not readable to their end (a transform "
@@ -228,6 +244,17 @@ void mt_pipeline_summary(const struct mt_pipeline *pl, FILE *f)
                 pl->bad_checksums, pl->checksum == MT_CSUM_VERIFY ? " dropped" : " (kept)");
     summary_flows(&st, f);
     summary_dissector(pl, f);
+    if (pl->keylog) {
+        struct mt_keylog_stats ks;
+        mt_keylog_get_stats(pl->keylog, &ks);
+        fprintf(f, "mailtap: key logs: %" PRIu64 " secrets of %zu TLS sessions", ks.secrets,
+                ks.randoms);
+        if (ks.malformed)
+            fprintf(f, ", %" PRIu64 " malformed lines", ks.malformed);
+        if (ks.dropped)
+            fprintf(f, ", %" PRIu64 " secrets not kept (--max-keys)", ks.dropped);
+        fputc('\n', f);
+    }
     if (mt_capture_is_live(pl->cap))
         fprintf(f, "mailtap: %" PRIu64 " packets dropped by the kernel or interface\n",
                 mt_capture_drops(pl->cap));

@@ -14,6 +14,7 @@
 #include "mailtap/flow.h"
 
 #define MAILTAP_VERSION "0.1.0"
+#define MT_CLI_MAX_KEYLOGS 16
 
 enum mt_cli_mode { MT_MODE_NONE, MT_MODE_FOLLOW, MT_MODE_CREDS, MT_MODE_JSON, MT_MODE_TUI };
 
@@ -36,6 +37,9 @@ struct mt_cli {
     size_t max_open_files;
     struct mt_flow_config flow;
     char *filter;            /* the operands joined, or NULL */
+    const char *keylogs[MT_CLI_MAX_KEYLOGS]; /* --keylog FILE, in order */
+    size_t nkeylogs;
+    size_t max_keys;         /* client randoms the key table holds */
 };
 
 enum mt_cli_result {

@@ -11,11 +11,14 @@
 #include "mailtap/event.h"
 #include "mailtap/stream.h"
 
+struct mt_keylog;
+
 #define MT_MAX_PORT_RULES 64
 /* Bytes held while the protocol of a session on an unknown port is not yet
  * known (the first server line decides). */
 #define MT_DETECT_MAX 1024
 #define MT_DEFAULT_MAX_PARSE_MEM (64u << 20)
+#define MT_MISSING_KEYS_NAMED 8
 
 struct mt_port_rule {
     uint16_t port;
@@ -29,6 +32,7 @@ struct mt_dissect_config {
                       * sessions together (--max-parse-mem) */
     int data_only;   /* only sessions and their bytes: no output needs more
                       * (--export alone), so nothing is parsed */
+    struct mt_keylog *keylog; /* TLS secrets (--keylog, a capture's own); NULL: none */
     struct mt_port_rule ports[MT_MAX_PORT_RULES];
     size_t nports;
 };
@@ -54,6 +58,15 @@ struct mt_dissect_stats {
     uint64_t bytes_dropped;   /* their bytes past the limit */
     uint64_t credentials;
     uint64_t tls_sessions;
+    uint64_t tls_decrypted;   /* read with the key log */
+    uint64_t tls_no_key;      /* no key log, or no key in it */
+    uint64_t tls_failed;      /* not read for another reason (tls_decrypt.h) */
+    /* The first sessions a key log had no key for, to name in the summary. */
+    struct {
+        uint64_t session;
+        char client_random[65];
+    } missing[MT_MISSING_KEYS_NAMED];
+    size_t nmissing;
     uint64_t mem_refused;     /* buffers refused by --max-parse-mem */
     uint64_t unreadable_dirs; /* directions a transform gave up on */
     uint64_t unread_bytes;    /* what reached it after that */

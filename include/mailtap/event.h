@@ -15,10 +15,11 @@
 enum mt_event_type {
     MT_EV_SESSION_START,
     MT_EV_DATA,        /* reassembled bytes of one direction, as they came */
+    MT_EV_DECRYPTED,   /* the plaintext of a TLS direction read with its key log */
     MT_EV_GAP,         /* bytes of one direction lost for good */
     MT_EV_MESSAGE,     /* a labelled line (or piece of counted data) */
     MT_EV_CREDENTIAL,  /* a login the client exposed, with its outcome */
-    MT_EV_TLS,         /* the session turned to TLS (ClientHello seen) */
+    MT_EV_TLS,         /* the session turned to TLS: read with its key or not, and why */
     MT_EV_SESSION_END,
     MT_EV_WARNING      /* something was dropped or could not be understood */
 };
@@ -85,19 +86,27 @@ struct mt_credential {
     const char *hash_format;  /* e.g. "hashcat -m 10200", or NULL */
     enum mt_result result;
     int starttls_offered;     /* the server had offered STARTTLS/STLS first */
+    int tls;                  /* sent inside TLS (read with the key log) */
     uint64_t msg_seq;         /* the message in which the secret was sent */
 };
 
 struct mt_tls_event {
-    const char *version;  /* highest offered, e.g. "TLS 1.3" */
+    const char *version;  /* negotiated, else the highest offered: "TLS 1.3"; "unknown" */
     const char *sni;      /* "" if none; already safe to print */
     int implicit;         /* TLS from the start (993, 995, 465), not STARTTLS */
+    const char *cipher;   /* the negotiated suite's IANA name ("0x1304" for one not
+                           * read here), NULL when no ServerHello was seen */
+    int decrypted;        /* read with the key log: what follows is its plaintext */
+    const char *outcome;  /* "decrypted", "no_key"... (tls_decrypt.h) */
+    const char *outcome_text; /* the same in words */
+    const char *client_random; /* 64 hex digits, as key logs name the session; "" if unknown */
 };
 
 /* What the dissector knows of a session, kept up to date as it learns. */
 struct mt_session_state {
     enum mt_proto proto;
     int tls;              /* encrypted from some point on */
+    int tls_decrypted;    /* and read with its key */
     int starttls;         /* upgraded with STARTTLS/STLS */
     int implicit_tls;
     uint64_t credentials;
@@ -115,7 +124,7 @@ struct mt_event {
     const struct mt_session_state *state;  /* NULL for capture-wide warnings */
     union {
         struct {
-            const uint8_t *data;           /* DATA: valid only during the call */
+            const uint8_t *data;           /* DATA, DECRYPTED: valid only during the call */
             size_t len;
         };
         uint64_t gap;                      /* GAP: bytes missing */

@@ -24,6 +24,7 @@ struct mt_pipeline {
     struct mt_dissector *dis;
     struct mt_bus *bus;
     int data_only;  /* the dissector only passes bytes on */
+    struct mt_keylog *keylog; /* the TLS secrets, for the summary; may be NULL */
     uint64_t packets, bytes, decoded, bad_checksums;
     uint64_t skipped[MT_SKIP_COUNT];
     /* Reading step by step: whether the source has ended, and how. */

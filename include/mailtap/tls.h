@@ -15,6 +15,7 @@ struct mt_tls_info {
     char sni[MT_TLS_SNI_MAX + 1]; /* host_name, NUL-terminated; "" if none */
     int sni_truncated;
     char alpn[64];            /* first ALPN protocol, "" if none */
+    uint8_t random[32];       /* the client random */
 };
 
 enum mt_tls_result {

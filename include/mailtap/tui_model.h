@@ -17,7 +17,7 @@ enum mt_tui_state { MT_ST_OPEN, MT_ST_CLOSED, MT_ST_RESET, MT_ST_TIMEOUT, MT_ST_
 struct mt_tui_session {
     struct mt_session_info info;
     uint8_t proto;          /* enum mt_proto */
-    uint8_t tls, starttls, implicit_tls;
+    uint8_t tls, starttls, implicit_tls, tls_decrypted;
     uint8_t state;          /* enum mt_tui_state */
     uint8_t cleartext;      /* a credential was sent in the clear */
     uint64_t creds;

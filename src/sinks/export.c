@@ -1,6 +1,8 @@
 /* --export: each direction's reassembled bytes into a file named as
- * tcpflow names it; gaps skipped, never filled; no file ever overwritten;
- * at most --max-open-files open at once. */
+ * tcpflow names it, and for a TLS session read with its key log the
+ * decrypted bytes beside it (NAME.decrypted); gaps skipped, never filled;
+ * no file ever overwritten; files made 0600 (they hold what the logins
+ * exposed); at most --max-open-files open at once. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,13 +16,18 @@
 
 #include "mailtap/output.h"
 
-/* Per-session state: the two files and a place in the list of sessions
+/* The files of a session: each direction's bytes as on the wire, then
+ * each direction's decrypted TLS bytes. */
+#define STREAMS 4
+#define DECRYPTED 2 /* the decrypted stream of direction d is d + DECRYPTED */
+
+/* Per-session state: its files and a place in the list of sessions
  * holding open files (most recently written last). */
 struct exp_session {
     struct mt_session_info info;
-    char name[2][128];
-    FILE *fp[2];
-    int created[2];
+    char name[STREAMS][144];
+    FILE *fp[STREAMS];
+    int created[STREAMS];
     struct exp_session *prev, *next;
     int listed;
     struct exp_session *all_prev, *all_next; /* every live session, freed at the
@@ -95,7 +102,7 @@ static void list_last(struct exporter *x, struct exp_session *s)
 static int close_files(struct exporter *x, struct exp_session *s)
 {
     int rc = 0;
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < STREAMS; d++) {
         if (!s->fp[d])
             continue;
         if (fclose(s->fp[d]) != 0 && rc == 0) {
@@ -133,11 +140,16 @@ static int create_file(struct exporter *x, struct exp_session *s, int d, char *p
 {
     struct mt_session_info info = s->info;
     for (unsigned n = 0; n < MAX_NAME_TRIES; n++) {
-        info.reuse = n;
-        mt_export_name(&info, (enum mt_dir)d, s->name[d], sizeof s->name[d]);
+        if (d < DECRYPTED) {
+            info.reuse = n;
+            mt_export_name(&info, (enum mt_dir)d, s->name[d], sizeof s->name[d]);
+        } else { /* beside the wire file of its direction */
+            snprintf(s->name[d], sizeof s->name[d], n ? "%s.decrypted%u" : "%s.decrypted",
+                     s->name[d - DECRYPTED], n);
+        }
         if (make_path(x, s->name[d], path, cap) != 0)
             return -1;
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0)
             return fd;
         if (errno != EEXIST)
@@ -155,7 +167,7 @@ static int reopen_file(struct exporter *x, struct exp_session *s, int d, char *p
 {
     if (make_path(x, s->name[d], path, cap) != 0)
         return -1;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(x->error, sizeof x->error, "%s: %s", path, strerror(errno));
         return -1;
@@ -174,7 +186,7 @@ static int reopen_file(struct exporter *x, struct exp_session *s, int d, char *p
 
 static int write_data(struct exporter *x, struct exp_session *s, const struct mt_event *ev)
 {
-    int d = ev->dir;
+    int d = ev->dir + (ev->type == MT_EV_DECRYPTED ? DECRYPTED : 0);
     if (!s->fp[d]) {
         while (x->open_files >= x->max_open && x->head)
             if (close_files(x, x->head) != 0)
@@ -241,6 +253,7 @@ static int export_event(void *ctx, const struct mt_event *ev, void **slot)
         *slot = s;
         return 0;
     case MT_EV_DATA:
+    case MT_EV_DECRYPTED:
         return s ? write_data(x, s, ev) : 0;
     case MT_EV_SESSION_END: {
         if (!s)

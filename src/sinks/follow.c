@@ -187,8 +187,9 @@ static void credential(struct follow *f, const struct mt_event *ev)
         fputs(", crackable ", f->out);
         put_bytes_or_mask(f, &h, 1);
     }
-    fprintf(f->out, ": %s%s%s\n", mt_result_name(c->result),
-            c->starttls_offered ? " (STARTTLS was offered)" : "", f->color ? RESET : "");
+    fprintf(f->out, ": %s%s%s%s\n", mt_result_name(c->result),
+            c->starttls_offered ? " (STARTTLS was offered)" : "", c->tls ? " (inside TLS)" : "",
+            f->color ? RESET : "");
 }
 
 static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
@@ -200,6 +201,7 @@ static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
         header(f, ev, ":");
         break;
     case MT_EV_DATA:
+    case MT_EV_DECRYPTED:
         break; /* the messages say it better */
     case MT_EV_MESSAGE:
         message(f, ev);
@@ -221,10 +223,11 @@ static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
         if (f->cur_session != ev->session->id)
             header(f, ev, " continued:");
         end_line(f);
-        fprintf(f->out, "%s== %s ClientHello%s", f->color ? BOLD : "", ev->tls->version,
+        fprintf(f->out, "%s== %s%s%s%s", f->color ? BOLD : "", ev->tls->version,
+                ev->tls->cipher ? " " : "", ev->tls->cipher ? ev->tls->cipher : "",
                 ev->tls->sni[0] ? ", SNI " : "");
         put_text(f, (const uint8_t *)ev->tls->sni, strlen(ev->tls->sni));
-        fprintf(f->out, ": the rest is encrypted ==%s\n", f->color ? RESET : "");
+        fprintf(f->out, ": %s ==%s\n", ev->tls->outcome_text, f->color ? RESET : "");
         break;
     case MT_EV_SESSION_END:
         if (f->cur_session != ev->session->id)

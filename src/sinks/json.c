@@ -195,8 +195,9 @@ static void credential(struct json *j, const struct mt_event *ev)
     fputs(",\"hash\":", j->out);
     struct mt_bytes h = {(const uint8_t *)c->hash, c->hash ? strlen(c->hash) : 0, c->hash != NULL};
     secret(j, &h);
-    fprintf(j->out, ",\"result\":\"%s\",\"starttls_offered\":%s}\n", mt_result_name(c->result),
-            c->starttls_offered ? "true" : "false");
+    fprintf(j->out, ",\"result\":\"%s\",\"starttls_offered\":%s,\"tls\":%s}\n",
+            mt_result_name(c->result), c->starttls_offered ? "true" : "false",
+            c->tls ? "true" : "false");
 }
 
 static int json_event(void *ctx, const struct mt_event *ev, void **slot)
@@ -212,6 +213,7 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
                 ev->state && ev->state->implicit_tls ? "true" : "false");
         break;
     case MT_EV_DATA:
+    case MT_EV_DECRYPTED:
         break; /* the messages carry the same bytes, labelled */
     case MT_EV_MESSAGE:
         message(j, ev);
@@ -229,7 +231,12 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
         mt_json_cstring(j->out, ev->tls->version);
         fputs(",\"sni\":", j->out);
         mt_json_cstring(j->out, ev->tls->sni[0] ? ev->tls->sni : NULL);
-        fprintf(j->out, ",\"implicit\":%s}\n", ev->tls->implicit ? "true" : "false");
+        fprintf(j->out, ",\"implicit\":%s,\"cipher\":", ev->tls->implicit ? "true" : "false");
+        mt_json_cstring(j->out, ev->tls->cipher);
+        fprintf(j->out, ",\"decrypted\":%s,\"reason\":\"%s\",\"client_random\":",
+                ev->tls->decrypted ? "true" : "false", ev->tls->outcome);
+        mt_json_cstring(j->out, ev->tls->client_random[0] ? ev->tls->client_random : NULL);
+        fputs("}\n", j->out);
         break;
     case MT_EV_SESSION_END: {
         const struct mt_session_state *st = ev->state;

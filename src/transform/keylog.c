@@ -55,6 +55,7 @@ struct source {
 struct kfile {
     struct source src;
     char *path;
+    int fd;            /* kept open: read again after root is given up */
     dev_t dev;
     ino_t ino;
     uint64_t offset;   /* bytes read: complete lines (a tail taken starts here) */
@@ -624,13 +625,14 @@ int mt_keylog_add_file(struct mt_keylog *k, const char *path, char *err, size_t 
     memset(f, 0, sizeof *f);
     f->src = src;
     int e = fd < 0 ? errno : !(f->path = strdup(path)) ? ENOMEM : read_from(k, f, fd, 1);
-    if (fd >= 0)
-        close(fd);
     if (e) {
+        if (fd >= 0)
+            close(fd);
         free(f->path);
         snprintf(err, errlen, "%s: %s", src.name, file_error(e));
         return -1;
     }
+    f->fd = fd;
     f->dev = st.st_dev;
     f->ino = st.st_ino;
     end_of_read(k, &f->src);
@@ -638,33 +640,51 @@ int mt_keylog_add_file(struct mt_keylog *k, const char *path, char *err, size_t 
     return 0;
 }
 
+/* A key log put in the place of the one open (rotated, written anew):
+ * read from its start, if it can be opened (as the user mailtap now runs
+ * as); otherwise the open one is still read. */
+static void follow_replaced(struct kfile *f)
+{
+    struct stat st;
+    if (stat(f->path, &st) != 0 || (st.st_dev == f->dev && st.st_ino == f->ino))
+        return;
+    int fd = open_file(f->path, &st);
+    if (fd < 0)
+        return;
+    close(f->fd);
+    f->fd = fd;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    f->seen = 0;
+    f->offset = 0;
+    f->src.line = 0;
+    f->tail = 0;
+    f->skipping = 0;
+}
+
 /* Reads what a file gained; from the start if it shrank or was replaced. */
 static void refresh_file(struct mt_keylog *k, struct kfile *f)
 {
+    follow_replaced(f);
     struct stat st;
-    int fd = open_file(f->path, &st);
-    if (fd < 0) {
+    if (fstat(f->fd, &st) != 0) {
         if (!f->unreadable)
-            say(k, "%s: %s", f->src.name, file_error(errno));
+            say(k, "%s: %s", f->src.name, strerror(errno));
         f->unreadable = 1;
         return;
     }
     f->unreadable = 0;
     uint64_t size = (uint64_t)st.st_size;
-    if (st.st_dev != f->dev || st.st_ino != f->ino || size < f->seen) {
-        f->dev = st.st_dev;
-        f->ino = st.st_ino;
+    if (size < f->seen) {
         f->offset = 0;
         f->src.line = 0;
         f->tail = 0;
         f->skipping = 0;
     } else if (size == f->seen) {
-        close(fd);
         return;
     }
     k->st.rereads++;
-    int e = read_from(k, f, fd, 0);
-    close(fd);
+    int e = read_from(k, f, f->fd, 0);
     if (e) {
         say(k, "%s: %s", f->src.name, strerror(e));
         f->unreadable = 1;
@@ -700,8 +720,10 @@ void mt_keylog_free(struct mt_keylog *k)
 {
     if (!k)
         return;
-    for (size_t i = 0; i < k->nfiles; i++)
+    for (size_t i = 0; i < k->nfiles; i++) {
         free(k->files[i].path);
+        close(k->files[i].fd);
+    }
     free(k->files);
     free(k->rbuf);
     free(k->e);

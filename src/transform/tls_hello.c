@@ -302,13 +302,17 @@ static int hello_version(struct cursor *c, size_t *left, struct mt_tls_info *inf
     return R_OK;
 }
 
-/* random, then legacy_session_id<0..32>: neither is kept. */
-static int skip_random_and_session_id(struct cursor *c, size_t *left)
+/* random (kept: a key log finds the session's secrets by it), then
+ * legacy_session_id<0..32> (not kept). */
+static int random_and_session_id(struct cursor *c, size_t *left, struct mt_tls_info *info)
 {
     uint8_t b;
     int rc;
-    if ((rc = take(left, 32)) != R_OK || (rc = cur_skip(c, 32)) != R_OK)
+    if ((rc = take(left, 32)) != R_OK)
         return rc;
+    for (size_t i = 0; i < sizeof info->random; i++)
+        if ((rc = cur_u8(c, &info->random[i])) != R_OK)
+            return rc;
     if ((rc = take(left, 1)) != R_OK || (rc = cur_u8(c, &b)) != R_OK)
         return rc;
     if (b > 32 || (rc = take(left, b)) != R_OK)
@@ -411,7 +415,7 @@ static int parse_hello(struct cursor *c, struct mt_tls_info *info)
     size_t left = 0;
     int rc;
     if ((rc = hello_header(c, &left)) != R_OK || (rc = hello_version(c, &left, info)) != R_OK ||
-        (rc = skip_random_and_session_id(c, &left)) != R_OK ||
+        (rc = random_and_session_id(c, &left, info)) != R_OK ||
         (rc = skip_cipher_suites(c, &left)) != R_OK || (rc = compression_methods(c, &left)) != R_OK)
         return rc;
     return extensions(c, left, info);

@@ -150,6 +150,10 @@ static void draw_status(struct ui *u)
 
 static const char *badge(const struct mt_tui_session *s, attr_t *a, int color)
 {
+    if (s->tls_decrypted) { /* TLS, read with its key: what it hides is shown */
+        *a = color ? COLOR_PAIR(PAIR_CLEAR) : A_REVERSE;
+        return "DECRYPTED";
+    }
     if (s->tls && !s->starttls) {
         *a = color ? COLOR_PAIR(PAIR_TLS) : A_BOLD;
         return "TLS";

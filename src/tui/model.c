@@ -169,6 +169,8 @@ static void credential(struct mt_tui_model *m, size_t si, const struct mt_event 
     note_str(&n, mt_result_name(c->result));
     if (c->starttls_offered)
         note_str(&n, " (STARTTLS was offered)");
+    if (c->tls)
+        note_str(&n, " (inside TLS)");
     uint64_t rec = find_record(m, s, c->msg_seq);
     record(m, s, MT_REC_NOTE, MT_DIR_CLIENT, "", n.text, n.len, n.spans, n.nspans, 0, ev->ts, 0, 0);
     if (m->nc == m->maxc) {
@@ -249,6 +251,7 @@ static void update_state(struct mt_tui_session *s, const struct mt_session_state
     s->tls = (uint8_t)st->tls;
     s->starttls = (uint8_t)st->starttls;
     s->implicit_tls = (uint8_t)st->implicit_tls;
+    s->tls_decrypted = (uint8_t)st->tls_decrypted;
     s->bytes = st->bytes[0] + st->bytes[1];
 }
 
@@ -282,12 +285,17 @@ static void on_tls_hello(struct mt_tui_model *m, struct mt_tui_session *s,
     struct note n = {.len = 0};
     note_str(&n, "== ");
     note_str(&n, ev->tls->version);
-    note_str(&n, " ClientHello");
+    if (ev->tls->cipher) {
+        note_str(&n, " ");
+        note_str(&n, ev->tls->cipher);
+    }
     if (ev->tls->sni[0]) {
         note_str(&n, ", SNI ");
         note_str(&n, ev->tls->sni);
     }
-    note_str(&n, ": the rest is encrypted ==");
+    note_str(&n, ": ");
+    note_str(&n, ev->tls->outcome_text);
+    note_str(&n, " ==");
     plain_note(m, s, n.text, n.len, ev->ts);
 }
 

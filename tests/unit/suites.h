@@ -19,5 +19,6 @@ int register_tls_crypto_suite(void);
 int register_keylog_suite(void);
 int register_keylog_file_suite(void);
 int register_pcapng_suite(void);
+int register_tls_decrypt_suite(void);
 
 #endif

@@ -248,7 +248,9 @@ static void test_usage_lines(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "(-r FILE | -i IFACE | -D)"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[--tui | --follow | --creds | --json]"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[--export DIR]"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[options] [filter expression]\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[--keylog FILE]"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[options]"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[filter expression]\n"));
     /* Continuation lines line up under the first option. */
     const char *nl = strchr(buf, '\n');
     CU_ASSERT(nl && strncmp(nl + 1, "               [", 16) == 0);

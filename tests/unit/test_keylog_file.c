@@ -232,7 +232,8 @@ static void test_file_errors(void)
     CU_ASSERT_EQUAL(mt_keylog_add_file(k, "/dev/null", err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL(err, "/dev/null: not a regular file");
     CU_ASSERT_EQUAL(w.n, 0);
-    /* An empty file is fine; gone, then back. */
+    /* An empty file is fine; gone (the open one is still read: nothing to
+     * say), then a new one in its place, read from its start. */
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     CU_ASSERT_FATAL(fd >= 0);
     close(fd);
@@ -240,16 +241,14 @@ static void test_file_errors(void)
     unlink(path);
     CU_ASSERT_EQUAL(mt_keylog_refresh(k), 0);
     CU_ASSERT_EQUAL(mt_keylog_refresh(k), 0);
-    CU_ASSERT_EQUAL(w.n, 1);
-    snprintf(want, sizeof want, "%s: %s", path, strerror(ENOENT));
-    CU_ASSERT_STRING_EQUAL(w.last, want);
+    CU_ASSERT_EQUAL(w.n, 0);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     CU_ASSERT_FATAL(fd >= 0);
     put(fd, strcat(line(buf, "CLIENT_RANDOM", 4, 4, 48), "\n"));
     close(fd);
     CU_ASSERT_EQUAL(mt_keylog_refresh(k), 1);
     CU_ASSERT_EQUAL(found(k, 4, MT_KEY_MASTER, NULL), 48);
-    CU_ASSERT_EQUAL(w.n, 1);
+    CU_ASSERT_EQUAL(w.n, 0);
     unlink(path);
     mt_keylog_free(k);
 }
