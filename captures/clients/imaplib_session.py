@@ -13,7 +13,9 @@ Used by ../make-captures.sh.  Modes:
 After a successful login the session does SELECT INBOX and, if asked,
 FETCH of one message (--fetch N) or APPEND of a file (--append FILE),
 then LOGOUT.  With --expect fail the login must be refused (NO) and the
-client logs out cleanly.  Exit status 0 means "behaved as expected".
+client logs out cleanly.  --tls implicit (IMAP4_SSL) or --tls starttls
+(STARTTLS first), with the TLS options of tlsctx.py.  Exit status 0 means
+"behaved as expected".
 """
 import argparse
 import hashlib
@@ -21,6 +23,8 @@ import imaplib
 import re
 import socket
 import sys
+
+import tlsctx
 
 
 class DigestMD5:
@@ -64,10 +68,13 @@ def main():
     ap.add_argument("--expect", choices=["ok", "fail"], default="ok")
     ap.add_argument("--fetch", type=int)
     ap.add_argument("--append")
+    tlsctx.add_args(ap)
     a = ap.parse_args()
 
     socket.setdefaulttimeout(20)
-    m = imaplib.IMAP4(a.host, a.port)
+    m = tlsctx.connect(a, lambda: imaplib.IMAP4(a.host, a.port),
+                       lambda ctx: imaplib.IMAP4_SSL(a.host, a.port, ssl_context=ctx),
+                       lambda m, ctx: m.starttls(ssl_context=ctx))
     try:
         if a.mode == "login":
             m.login(a.user, a.password)

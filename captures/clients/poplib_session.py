@@ -6,11 +6,15 @@ Used by ../make-captures.sh.  Modes:
   apop        APOP (poplib.apop, uses the <timestamp> of the server greeting)
 After a successful login: STAT, LIST, UIDL and, with --retr N, RETR N; then
 QUIT.  With --expect fail the login must be refused (-ERR) and the client
-still sends QUIT.  Exit status 0 means "behaved as expected".
+still sends QUIT.  --tls implicit (POP3_SSL) or --tls starttls (STLS
+first), with the TLS options of tlsctx.py.  Exit status 0 means "behaved
+as expected".
 """
 import argparse
 import poplib
 import socket
+
+import tlsctx
 
 
 def main():
@@ -22,10 +26,13 @@ def main():
     ap.add_argument("password")
     ap.add_argument("--expect", choices=["ok", "fail"], default="ok")
     ap.add_argument("--retr", type=int)
+    tlsctx.add_args(ap)
     a = ap.parse_args()
 
     socket.setdefaulttimeout(20)
-    p = poplib.POP3(a.host, a.port)
+    p = tlsctx.connect(a, lambda: poplib.POP3(a.host, a.port),
+                       lambda ctx: poplib.POP3_SSL(a.host, a.port, context=ctx),
+                       lambda p, ctx: p.stls(context=ctx))
     try:
         if a.mode == "user-pass":
             p.user(a.user)

@@ -5,10 +5,14 @@ Used by ../make-captures.sh: EHLO, AUTH PLAIN *without* initial response
 (smtplib.auth(..., initial_response_ok=False): the client sends
 "AUTH PLAIN", waits for "334 " and then sends the base64 blob), then
 MAIL FROM / RCPT TO / DATA with the message read from a file, then QUIT.
+--tls implicit (SMTP_SSL, port 465) or --tls starttls (STARTTLS, then EHLO
+again), with the TLS options of tlsctx.py.
 """
 import argparse
 import smtplib
 import socket
+
+import tlsctx
 
 
 def main():
@@ -20,10 +24,15 @@ def main():
     ap.add_argument("--from", dest="mail_from", required=True)
     ap.add_argument("--to", required=True)
     ap.add_argument("--message", required=True)
+    tlsctx.add_args(ap)
     a = ap.parse_args()
 
     socket.setdefaulttimeout(20)
-    s = smtplib.SMTP(a.host, a.port, local_hostname="client.example.test")
+    name = "client.example.test"
+    s = tlsctx.connect(a, lambda: smtplib.SMTP(a.host, a.port, local_hostname=name),
+                       lambda ctx: smtplib.SMTP_SSL(a.host, a.port, local_hostname=name,
+                                                    context=ctx),
+                       lambda s, ctx: (s.ehlo(), s.starttls(context=ctx)))
     s.ehlo()
     s.user, s.password = a.user, a.password
     code, resp = s.auth("PLAIN", s.auth_plain, initial_response_ok=False)

@@ -2,7 +2,7 @@
 """Sanity-check one capture made by ../make-captures.sh (stdlib only).
 
   pcapcheck.py FILE [--has TEXT]... [--lacks TEXT]... [--one-segment TEXT]...
-               [--allow-rst]
+               [--allow-rst] [--keylog KEYS]
 
 Checks that FILE is a classic pcap with Ethernet link type holding exactly
 one TCP connection, with both SYNs, both FINs and no RST; then reassembles
@@ -10,12 +10,23 @@ each direction's payload (in sequence order, ignoring retransmissions) and
 checks that every --has TEXT occurs in the client->server or server->client
 stream and no --lacks TEXT occurs in either.  TEXT is matched as UTF-8
 bytes.  Every --one-segment TEXT must occur inside the payload of a single
-TCP segment (for the pipelining captures).  Prints a one-line summary;
-exits 1 on any failure.
+TCP segment (for the pipelining captures).  With --keylog, KEYS must be a
+key log (SSLKEYLOGFILE format) for exactly the TLS ClientHellos the client
+sent in FILE: every line's client random is one of theirs, and each has
+the lines TLS 1.2 (CLIENT_RANDOM) or TLS 1.3 (the four traffic secrets)
+needs.  Prints a one-line summary; exits 1 on any failure.
 """
 import argparse
+import re
 import struct
 import sys
+
+TLS13_NEEDS = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+               "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"}
+LABELS = TLS13_NEEDS | {"CLIENT_RANDOM", "CLIENT_EARLY_TRAFFIC_SECRET", "EXPORTER_SECRET",
+                        "EARLY_EXPORTER_SECRET",
+                        # OpenSSL 3.0 also logs the secrets after a KeyUpdate
+                        "CLIENT_TRAFFIC_SECRET_N", "SERVER_TRAFFIC_SECRET_N"}
 
 
 def packets(path):
@@ -63,12 +74,43 @@ def tcp_segments(path):
         yield (src, sport), (dst, dport), seq, flags, tcp[doff:]
 
 
+def check_keylog(path, c2s, errors):
+    """The key log fits the ClientHellos (record type 22, handshake type 1)
+    in the client's stream; returns how many lines it has."""
+    randoms = set()
+    for m in re.finditer(rb"\x16\x03[\x01-\x03](..)\x01(...)\x03\x03", c2s, re.S):
+        if struct.unpack("!H", m.group(1))[0] == int.from_bytes(m.group(2), "big") + 4:
+            randoms.add(c2s[m.end():m.end() + 32].hex())
+    if not randoms:
+        errors.append("no TLS ClientHello from the client")
+    labels = {}
+    n = 0
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            n += 1
+            parts = line.split()
+            if len(parts) != 3 or parts[0] not in LABELS or not re.fullmatch(r"[0-9a-f]{64}", parts[1]):
+                errors.append("bad key log line %r" % line.strip())
+            elif parts[1] not in randoms:
+                errors.append("key log line for another connection: %s %s" % tuple(parts[:2]))
+            else:
+                labels.setdefault(parts[1], set()).add(parts[0])
+    for r in randoms:
+        got = labels.get(r, set())
+        if "CLIENT_RANDOM" not in got and not TLS13_NEEDS <= got:
+            errors.append("key log lacks the secrets of ClientHello %s..." % r[:16])
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
     ap.add_argument("--has", action="append", default=[])
     ap.add_argument("--lacks", action="append", default=[])
     ap.add_argument("--one-segment", action="append", default=[])
+    ap.add_argument("--keylog")
     ap.add_argument("--allow-rst", action="store_true",
                     help="accept an RST instead of (or after) a FIN: at the "
                          "end of a TLS session a peer may close its socket "
@@ -132,11 +174,12 @@ def main():
     for t in a.lacks:
         if t.encode() in c2s or t.encode() in s2c:
             errors.append("unexpectedly present %r" % t)
+    keys = check_keylog(a.keylog, c2s, errors) if a.keylog else 0
     if errors:
         print("%s: FAIL: %s" % (a.file, "; ".join(errors)))
         sys.exit(1)
-    print("%s: ok, client sent %d bytes, server sent %d bytes"
-          % (a.file, len(c2s), len(s2c)))
+    print("%s: ok, client sent %d bytes, server sent %d bytes%s"
+          % (a.file, len(c2s), len(s2c), ", key log of %d lines fits" % keys if keys else ""))
 
 
 if __name__ == "__main__":

@@ -85,8 +85,11 @@ for cap in $captures; do
 
     "$MAILTAP" -q -r "$cap" --json >"$TMP/clean.json" 2>/dev/null
 
-    # 2. A mangled copy exports the same streams and says the same.
-    for seed in 1 2; do
+    # 2. A mangled copy exports the same streams and says the same
+    # (pcap-mangle.py reads classic pcap only: not for a pcapng).
+    seeds="1 2"
+    case $cap in *.pcapng) seeds= ;; esac
+    for seed in $seeds; do
         rm -rf "$TMP/mg"
         if ! $PY tests/tools/pcap-mangle.py "$cap" "$TMP/mangled.pcap" --seed "$seed" >/dev/null 2>"$TMP/err"; then
             bad "$name: pcap-mangle.py failed: $(tail -2 "$TMP/err")"
@@ -164,8 +167,12 @@ for cap in $captures; do
     fi
 
     # 6. Message bodies quoting login commands: the decoy is shown as
-    # content, and no credential comes from it.
-    case $name in *decoy*)
+    # content, and no credential comes from it.  Inside TLS (exposure
+    # tls-keylog) it is seen only once decrypted: not checked without the
+    # key log.
+    exposure=$(awk -F'\t' -v f="$name" '$1 == f ".pcap" || $1 == f ".pcapng" {print $10}' \
+        captures/expected.tsv)
+    case $name:$exposure in *decoy*:tls-keylog) ;; *decoy*:*)
         if grep -q 'mallory' "$TMP/out.follow" && ! grep -qi 'mallory' "$TMP/out.creds" &&
             ! grep '"type":"credential"' "$TMP/out.json" | grep -qi mallory; then
             ok
