@@ -5,10 +5,13 @@
       every line is one JSON object of a documented type with exactly its
       documented keys (docs/json.md), in valid UTF-8 with no raw control
       characters.
-  check-json.py truth TSV CAPTURE FILE
+  check-json.py truth TSV CAPTURE FILE [--decrypted]
       the credentials in FILE are exactly those captures/expected.tsv says
       CAPTURE holds: user, password, mechanism, result; crackable lines are
-      checked by recomputing them from the known password.
+      checked by recomputing them from the known password. A TLS capture
+      with its key log (exposure tls-keylog) holds them only when read
+      --decrypted: then its tls event says decrypted and each credential
+      says tls; read without, it holds none.
   check-json.py masked TSV CAPTURE FILE
       FILE (made with --mask) never shows the password or token of CAPTURE,
       and shows its masked form.
@@ -184,13 +187,27 @@ def verify_hash(row, c, hello):
     return None  # no way to check it here
 
 
-def truth(tsv, capture, path):
+CHALLENGES = ("APOP", "CRAM-MD5", "DIGEST-MD5", "NTLM")
+
+
+def truth(tsv, capture, path, decrypted=False):
     row = truth_row(tsv, capture)
     objs = load(path)
     cs = creds(objs)
     exp = row["exposure"]
-    # tls-keylog: the credential is readable once decrypted with the key
-    # log; read without it, such a capture is checked as a TLS one
+    tls = [o for o in objs if o.get("type") == "tls"]
+    inside = exp == "tls-keylog" and decrypted
+    if inside:
+        # Decrypted, a TLS login is checked as the same login in the clear.
+        exp = "challenge-response" if row["mechanism"] in CHALLENGES else "cleartext"
+        if len(tls) != 1 or not tls[0]["decrypted"] or tls[0]["reason"] != "decrypted":
+            bad("%s: the tls event does not say decrypted: %r" % (capture, tls))
+    elif exp == "tls-keylog" and tls and tls[0]["decrypted"]:
+        bad("%s: decrypted without its key log" % capture)
+    for c in cs:
+        if c["tls"] != inside:
+            bad("%s: credential says tls %r" % (capture, c["tls"]))
+    # tls-keylog read without its key log is checked as a TLS capture.
     if exp in ("tls", "tls-keylog", "none"):
         if cs:
             bad("%s: expected no credential, found %s" % (capture, cs))
@@ -237,10 +254,12 @@ def mask_of(s):
     return cs[0] + "*" * len(s[1:-1].encode()) + cs[-1]
 
 
-def masked(tsv, capture, path):
+def masked(tsv, capture, path, decrypted=False):
     row = truth_row(tsv, capture)
     objs = load(path)
-    if row["exposure"] not in ("cleartext", "token"):
+    readable = row["exposure"] in ("cleartext", "token") or (
+        decrypted and row["exposure"] == "tls-keylog" and row["mechanism"] not in CHALLENGES)
+    if not readable:
         return
     pw = row["password"]
     for o in objs:
@@ -284,10 +303,10 @@ def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "valid" and len(argv) == 3:
         valid(argv[2])
-    elif cmd == "truth" and len(argv) == 5:
-        truth(argv[2], argv[3], argv[4])
-    elif cmd == "masked" and len(argv) == 5:
-        masked(argv[2], argv[3], argv[4])
+    elif cmd == "truth" and len(argv) in (5, 6):
+        truth(argv[2], argv[3], argv[4], argv[5:] == ["--decrypted"])
+    elif cmd == "masked" and len(argv) in (5, 6):
+        masked(argv[2], argv[3], argv[4], argv[5:] == ["--decrypted"])
     elif cmd == "same" and len(argv) == 4:
         same(argv[2], argv[3])
     else:

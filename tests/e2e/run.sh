@@ -62,11 +62,19 @@ command -v tcpflow >/dev/null || bad "tcpflow is not installed (.ci/run installs
 for cap in $captures; do
     name=$(basename "$cap")
     name=${name%.*}
+    exposure=$(awk -F'\t' -v f="$name" '$1 == f ".pcap" || $1 == f ".pcapng" {print $10}' \
+        captures/expected.tsv)
+    # A TLS capture is read with the key log its client wrote (NAME.keys),
+    # or with the secrets a pcapng carries: every run below decrypts it.
+    KEYS=()
+    [ -f "captures/$name.keys" ] && KEYS=(--keylog "captures/$name.keys")
+    decrypted=
+    [ "$exposure" = tls-keylog ] && decrypted=--decrypted
 
-    # 1. --export equals tcpflow.
+    # 1. --export equals tcpflow (the decrypted files aside).
     rm -rf "$TMP/mt" "$TMP/tf"
     mkdir -p "$TMP/tf"
-    if ! "$MAILTAP" -q -r "$cap" --export "$TMP/mt" 2>"$TMP/err"; then
+    if ! "$MAILTAP" -q -r "$cap" "${KEYS[@]}" --export "$TMP/mt" 2>"$TMP/err"; then
         bad "$name: --export failed: $(head -3 "$TMP/err")"
         continue
     fi
@@ -77,13 +85,26 @@ for cap in $captures; do
     rm -f "$TMP/tf/report.xml"
     if [ -z "$(ls "$TMP/tf")" ]; then
         bad "$name: tcpflow found no streams"
-    elif diff -r "$TMP/tf" "$TMP/mt" >"$TMP/diff"; then
+    elif diff -r -x '*.decrypted' "$TMP/tf" "$TMP/mt" >"$TMP/diff"; then
         ok
     else
         bad "$name: --export differs from tcpflow: $(head -5 "$TMP/diff")"
     fi
+    if [ -n "$decrypted" ]; then
+        # Beside each direction's file, its decrypted bytes (0600): the
+        # client's hold its login command.
+        user=$(awk -F'\t' -v f="$name" '$1 == f ".pcap" || $1 == f ".pcapng" {print $7}' \
+            captures/expected.tsv)
+        n=$(ls "$TMP/mt" | grep -c '\.decrypted$')
+        modes=$(stat -c %a "$TMP/mt"/* | sort -u | tr '\n' ' ')
+        if [ "$n" = 2 ] && [ "$modes" = "600 " ] &&
+            { cat "$TMP/mt"/*.decrypted | grep -qaF -- "$user" ||
+                cat "$TMP/mt"/*.decrypted | grep -qa 'AUTH'; }; then ok; else
+            bad "$name: --export: $n decrypted files, modes $modes, user $user not in them"
+        fi
+    fi
 
-    "$MAILTAP" -q -r "$cap" --json >"$TMP/clean.json" 2>/dev/null
+    "$MAILTAP" -q -r "$cap" "${KEYS[@]}" --json >"$TMP/clean.json" 2>/dev/null
 
     # 2. A mangled copy exports the same streams and says the same
     # (pcap-mangle.py reads classic pcap only: not for a pcapng).
@@ -95,14 +116,14 @@ for cap in $captures; do
             bad "$name: pcap-mangle.py failed: $(tail -2 "$TMP/err")"
             continue
         fi
-        if ! "$MAILTAP" -q -r "$TMP/mangled.pcap" --export "$TMP/mg" 2>"$TMP/err"; then
+        if ! "$MAILTAP" -q -r "$TMP/mangled.pcap" "${KEYS[@]}" --export "$TMP/mg" 2>"$TMP/err"; then
             bad "$name (mangled, seed $seed): mailtap failed: $(head -3 "$TMP/err")"
         elif diff -r "$TMP/mt" "$TMP/mg" >"$TMP/diff"; then
             ok
         else
             bad "$name (mangled, seed $seed): streams differ: $(head -5 "$TMP/diff")"
         fi
-        "$MAILTAP" -q -r "$TMP/mangled.pcap" --json >"$TMP/mangled.json" 2>/dev/null
+        "$MAILTAP" -q -r "$TMP/mangled.pcap" "${KEYS[@]}" --json >"$TMP/mangled.json" 2>/dev/null
         if res=$($PY tests/e2e/check-json.py same "$TMP/clean.json" "$TMP/mangled.json"); then
             ok
         else
@@ -114,7 +135,7 @@ for cap in $captures; do
     # when not a terminal).
     for mode in follow creds json; do
         exp=tests/e2e/expected/$name.$mode
-        "$MAILTAP" -q -r "$cap" --$mode >"$TMP/out.$mode" 2>"$TMP/err"
+        "$MAILTAP" -q -r "$cap" "${KEYS[@]}" --$mode >"$TMP/out.$mode" 2>"$TMP/err"
         st=$?
         if [ $st -ne 0 ]; then
             bad "$name: --$mode exit status $st: $(head -3 "$TMP/err")"
@@ -138,24 +159,46 @@ for cap in $captures; do
     if res=$($PY tests/e2e/check-json.py valid "$TMP/out.json"); then ok; else
         bad "$name: invalid --json: $res"
     fi
-    if res=$($PY tests/e2e/check-json.py truth captures/expected.tsv "$name" "$TMP/out.json"); then
+    if res=$($PY tests/e2e/check-json.py truth captures/expected.tsv "$name" "$TMP/out.json" \
+        $decrypted); then
         ok
     else
         bad "$name: credentials: $res"
     fi
+    if [ -n "$decrypted" ] && [ ${#KEYS[@]} -gt 0 ]; then
+        # Without its key log: TLS, and nothing read inside.
+        "$MAILTAP" -q -r "$cap" --json >"$TMP/nokeys.json" 2>/dev/null
+        if res=$($PY tests/e2e/check-json.py truth captures/expected.tsv "$name" \
+            "$TMP/nokeys.json"); then ok; else
+            bad "$name: without the key log: $res"
+        fi
+        # With another capture's key log: nothing read, and the summary
+        # names this session's client random as missing.
+        other=captures/imaps-tls13-login-keylog.keys
+        [ "captures/$name.keys" = "$other" ] && other=captures/pop3s-tls13-chacha20-auth-login-keylog.keys
+        "$MAILTAP" -r "$cap" --keylog "$other" --json >"$TMP/foreign.json" 2>"$TMP/err"
+        random=$(grep -o '"client_random":"[0-9a-f]*"' "$TMP/foreign.json" | cut -d'"' -f4)
+        if [ -n "$random" ] && ! grep -q '"type":"credential"' "$TMP/foreign.json" &&
+            grep -q "no key in the key logs for 1 TLS sessions: session 1 (CLIENT_RANDOM $random)" \
+                "$TMP/err" && grep -q '"reason":"no_key"' "$TMP/foreign.json"; then ok; else
+            bad "$name: with a foreign key log: $(grep -m1 'no key\|credential' "$TMP/err")"
+        fi
+    fi
 
     # 5. --mask: no password in any output.
-    "$MAILTAP" -q -r "$cap" --json --mask >"$TMP/mask.json" 2>/dev/null
-    if res=$($PY tests/e2e/check-json.py masked captures/expected.tsv "$name" "$TMP/mask.json"); then
+    "$MAILTAP" -q -r "$cap" "${KEYS[@]}" --json --mask >"$TMP/mask.json" 2>/dev/null
+    if res=$($PY tests/e2e/check-json.py masked captures/expected.tsv "$name" "$TMP/mask.json" \
+        $decrypted); then
         ok
     else
         bad "$name: --json --mask: $res"
     fi
-    pw=$(awk -F'\t' -v f="$name.pcap" '$1 == f && ($10 == "cleartext" || $10 == "token") {print $8}' \
+    pw=$(awk -F'\t' -v f="$name.pcap" '$1 == f && ($10 == "cleartext" || $10 == "token" ||
+        ($10 == "tls-keylog" && $6 != "CRAM-MD5" && $6 != "DIGEST-MD5")) {print $8}' \
         captures/expected.tsv)
     if [ -n "$pw" ]; then
         for mode in follow creds; do
-            "$MAILTAP" -q -r "$cap" --$mode --mask >"$TMP/mask.out" 2>/dev/null
+            "$MAILTAP" -q -r "$cap" "${KEYS[@]}" --$mode --mask >"$TMP/mask.out" 2>/dev/null
             if grep -qF -- "$pw" "$TMP/mask.out"; then
                 bad "$name: --$mode --mask shows the password"
             elif ! grep -qF -- "$pw" "$TMP/out.$mode"; then
@@ -166,13 +209,9 @@ for cap in $captures; do
         done
     fi
 
-    # 6. Message bodies quoting login commands: the decoy is shown as
-    # content, and no credential comes from it.  Inside TLS (exposure
-    # tls-keylog) it is seen only once decrypted: not checked without the
-    # key log.
-    exposure=$(awk -F'\t' -v f="$name" '$1 == f ".pcap" || $1 == f ".pcapng" {print $10}' \
-        captures/expected.tsv)
-    case $name:$exposure in *decoy*:tls-keylog) ;; *decoy*:*)
+    # 6. Message bodies quoting login commands (also inside TLS, decrypted):
+    # the decoy is shown as content, and no credential comes from it.
+    case $name in *decoy*)
         if grep -q 'mallory' "$TMP/out.follow" && ! grep -qi 'mallory' "$TMP/out.creds" &&
             ! grep '"type":"credential"' "$TMP/out.json" | grep -qi mallory; then
             ok
