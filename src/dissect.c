@@ -262,12 +262,12 @@ static void tls_report(void *ctx, const struct mt_tls_report *r)
         s->d->st.tls_decrypted++;
     else if (r->outcome == MT_TLS_NO_KEY || r->outcome == MT_TLS_NO_KEYLOG)
         s->d->st.tls_no_key++;
+    else
+        s->d->st.tls_failed++;
     if (r->outcome == MT_TLS_NO_KEY && random[0] && s->d->st.nmissing < MT_MISSING_KEYS_NAMED) {
         s->d->st.missing[s->d->st.nmissing].session = s->info.id;
         memcpy(s->d->st.missing[s->d->st.nmissing++].client_random, random, sizeof random);
     }
-    else
-        s->d->st.tls_failed++;
     struct mt_event ev = {.type = MT_EV_TLS, .dir = MT_DIR_CLIENT, .tls = &t};
     emit(s, &ev);
 }

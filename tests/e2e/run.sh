@@ -222,6 +222,26 @@ for cap in $captures; do
     esac
 done
 
+# --- A key log that grows while mailtap reads --------------------------------
+# The capture comes on standard input; its key log is empty when mailtap
+# opens it, and is written only after the server's first flight (its
+# first encrypted records) has been read: those are held, the key log is
+# read again, and the session is decrypted all the same.
+grow=captures/imaps-tls13-login-keylog
+if [ -f "$grow.keys" ]; then
+    for first in 5 7; do
+        : >"$TMP/grow.keys"
+        $PY tests/e2e/stream-pcap.py "$grow.pcap" $first "$grow.keys" "$TMP/grow.keys" |
+            "$MAILTAP" -r - --keylog "$TMP/grow.keys" --creds >"$TMP/out" 2>"$TMP/err"
+        if grep -q 'alice .*Wonderland-42' "$TMP/out" &&
+            grep -q '1 sessions encrypted with TLS (1 decrypted, 0 without a key, 0 that could not be read)' \
+                "$TMP/err" && grep -q 'key logs: 4 secrets of 1 TLS sessions' "$TMP/err"; then ok
+        else
+            bad "growing key log (first $first frames before it): $(cat "$TMP/out" "$TMP/err" | head -8)"
+        fi
+    done
+fi
+
 # --- Sources and options -------------------------------------------------
 first=$(echo "$captures" | head -1)
 if [ -n "$first" ]; then
