@@ -101,18 +101,21 @@ check-sanitize:
 check: check-normal check-sanitize
 
 # Several real sessions merged by time: logins in the clear over POP3, IMAP
-# and SMTP, a failed one, challenge-response, STARTTLS and implicit TLS, a
+# and SMTP, a failed one, challenge-response, STARTTLS and implicit TLS
+# (two of them read with the key logs their clients wrote, one not), a
 # message body quoting login commands. On a terminal mailtap opens its
 # interactive view; elsewhere it prints the follow text.
 DEMO_CAPTURES := imap-login-ok pop3-user-pass-ok smtp-auth-plain-ok imap-login-fail \
                  imap-authenticate-cram-md5 pop3-apop-ok smtp-auth-login-starttls-ignored \
                  imap-fetch-decoy-body pop3-stls imaps-993 smtp-auth-ntlm
+DEMO_TLS := imaps-tls13-login-keylog smtp-starttls-tls12-cbc-sha256-etm-plain-keylog
 demo:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(BUILD)
-	@python3 scripts/merge-pcaps.py $(BUILD)/demo.pcap $(DEMO_CAPTURES:%=captures/%.pcap)
-	./mailtap -r $(BUILD)/demo.pcap
+	@python3 scripts/merge-pcaps.py $(BUILD)/demo.pcap $(DEMO_CAPTURES:%=captures/%.pcap) \
+	  $(DEMO_TLS:%=captures/%.pcap)
+	./mailtap -r $(BUILD)/demo.pcap $(DEMO_TLS:%=--keylog captures/%.keys)
 
 bench: $(BIN)
 	scripts/bench.sh
