@@ -12,6 +12,7 @@
 #include "mailtap/decode.h"
 #include "mailtap/dissect.h"
 #include "mailtap/flow.h"
+#include "mailtap/keylog.h"
 #include "mailtap/output.h"
 #include "mailtap/tui_model.h"
 
@@ -52,6 +53,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct mt_dissect_config dcfg;
     mt_dissect_default_config(&dcfg);
     dcfg.max_line = 256; /* reach the long-line paths with small inputs */
+    /* Secrets for the client random of all zeros (TLS 1.2 and 1.3), so that
+     * a ClientHello the fuzzer makes with it reaches key derivation and
+     * record opening; an odd first byte reads without a key log. */
+    static const char keys[] =
+        "CLIENT_RANDOM 0000000000000000000000000000000000000000000000000000000000000000 "
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f\n"
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET 0000000000000000000000000000000000000000000000000000000000000000 "
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET 0000000000000000000000000000000000000000000000000000000000000000 "
+        "101112131415161718191a1b1c1d1e1f000102030405060708090a0b0c0d0e0f\n"
+        "CLIENT_TRAFFIC_SECRET_0 0000000000000000000000000000000000000000000000000000000000000000 "
+        "202122232425262728292a2b2c2d2e2f000102030405060708090a0b0c0d0e0f\n"
+        "SERVER_TRAFFIC_SECRET_0 0000000000000000000000000000000000000000000000000000000000000000 "
+        "303132333435363738393a3b3c3d3e3f000102030405060708090a0b0c0d0e0f\n";
+    struct mt_keylog *keylog = NULL;
+    if (!(data[0] & 1) && (keylog = mt_keylog_new(4, NULL, NULL)) != NULL)
+        mt_keylog_add_text(keylog, (const uint8_t *)keys, sizeof keys - 1, "fuzz");
+    dcfg.keylog = keylog;
     struct mt_dissector *dis = mt_dissector_create(&bus, &dcfg);
     struct mt_stream_ops ops = mt_dissector_stream_ops(dis);
     struct mt_flow_config cfg = {.max_flows = 4, .max_dir_held = 300, .max_held = 700,
@@ -97,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     mt_flow_destroy(t);
     mt_dissector_destroy(dis);
+    mt_keylog_free(keylog);
     mt_bus_destroy(&bus);
     return 0;
 }
