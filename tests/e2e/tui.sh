@@ -190,6 +190,15 @@ check "TLS line in the conversation" '== TLS 1\.3 TLS_AES_256_GCM_SHA384: not de
 keys q
 check "quit" 'EXIT-STATUS=0'
 
+# --- a TLS session read with its key log: badge, TLS note, the login ------
+tlscap=$PWD/captures/imaps-tls13-login-keylog
+start 120 30 -- -r "$tlscap.pcap" --keylog "$tlscap.keys" --tui
+check "DECRYPTED badge and its credential" 'imap +DECRYPTED +\*1 '
+check "TLS note: decrypted" '== TLS 1\.3 TLS_AES_256_GCM_SHA384: decrypted with the key log =='
+check "the login read inside TLS" 'C LOGIN +MJAG1 LOGIN alice "Wonderland-42"'
+keys q
+check "quit" 'EXIT-STATUS=0'
+
 # --- a SASL exchange: the decoded message under its base64 line ------------
 start 100 30 -- -r "$PWD/captures/smtp-auth-plain-ok.pcap"
 check "SASL: decoded under the AUTH line" \
