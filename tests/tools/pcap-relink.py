@@ -4,7 +4,7 @@
 Usage:
     pcap-relink.py IN.pcap OUT.pcap --linktype TYPE [--vlan ID[,ID...]]
                    [--big-endian] [--nsec | --usec] [--ipv4-options]
-                   [--ipv6-ext] [--only 4|6] [--port OLD:NEW]
+                   [--ipv6-ext] [--only 4|6] [--port OLD:NEW] [--seq-wrap]
 
 TYPE: en10mb, sll, sll2, null (little-endian family), null-be, loop,
 raw (DLT 12), raw101 (LINKTYPE_RAW 101), ipv4 (228), ipv6 (229).
@@ -22,6 +22,10 @@ raw (DLT 12), raw101 (LINKTYPE_RAW 101), ipv4 (228), ipv6 (229).
   --port OLD:NEW    TCP port OLD becomes NEW in both directions (the TCP
                     checksum is updated as RFC 1624 says), e.g. to move a
                     real session to a port mailtap does not know
+  --seq-wrap        shift each side's TCP sequence numbers (and the other
+                    side's acknowledgements of them) so that they pass
+                    2^32 a few hundred bytes into the connection: every
+                    later byte is numbered after the wrap
 
 Packets that are not IPv4/IPv6 are dropped (and counted); so are IPv6
 packets for ipv4 and IPv4 packets for ipv6.  The TCP/UDP checksums stay
@@ -128,6 +132,38 @@ def remap_port(ver, ip, old, new):
     return bytes(b)
 
 
+def tcp_offset(ver, ip):
+    """Offset of the TCP header in an IP packet, or None."""
+    if ver == 4:
+        t = (ip[0] & 15) * 4
+        return t if ip[9] == 6 and len(ip) >= t + 20 else None
+    return 40 if ip[6] == 6 and len(ip) >= 60 else None
+
+
+def shift_seq(ver, ip, shifts):
+    """Moves each side's sequence numbers by its shift (chosen at its first
+    segment so that its byte 300 is the last before 2^32), and the ack
+    numbers of the other side by the same; the TCP checksum follows."""
+    t = tcp_offset(ver, ip)
+    if t is None:
+        return ip
+    b = bytearray(ip)
+    src = bytes(ip[12:16] if ver == 4 else ip[8:24]) + ip[t:t + 2]
+    dst = bytes(ip[16:20] if ver == 4 else ip[24:40]) + ip[t + 2:t + 4]
+    seq, ack = struct.unpack_from("!II", b, t + 4)
+    if src not in shifts:
+        shifts[src] = (0xFFFFFFFF - 300 - seq) & 0xFFFFFFFF
+    new_seq = (seq + shifts[src]) & 0xFFFFFFFF
+    new_ack = (ack + shifts.get(dst, 0)) & 0xFFFFFFFF if b[t + 13] & 0x10 else ack
+    hc = struct.unpack_from("!H", b, t + 16)[0]
+    for old, new in ((seq, new_seq), (ack, new_ack)):
+        hc = csum_update(hc, old >> 16, new >> 16)
+        hc = csum_update(hc, old & 0xFFFF, new & 0xFFFF)
+    struct.pack_into("!II", b, t + 4, new_seq, new_ack)
+    struct.pack_into("!H", b, t + 16, hc)
+    return bytes(b)
+
+
 def encap(name, ver, ip, vlans):
     et = b"\x08\x00" if ver == 4 else b"\x86\xdd"
     if name == "en10mb":
@@ -163,7 +199,9 @@ def main():
     ap.add_argument("--ipv6-ext", action="store_true")
     ap.add_argument("--only", type=int, choices=(4, 6))
     ap.add_argument("--port", default="")
+    ap.add_argument("--seq-wrap", action="store_true")
     a = ap.parse_args()
+    shifts = {}
     port_map = tuple(int(x) for x in a.port.split(":")) if a.port else None
     if port_map and (len(port_map) != 2 or not all(0 < x < 65536 for x in port_map)):
         ap.error("--port takes OLD:NEW")
@@ -201,6 +239,8 @@ def main():
                 continue
             if port_map:
                 ip = remap_port(ver, ip, *port_map)
+            if a.seq_wrap:
+                ip = shift_seq(ver, ip, shifts)
             if ver == 4 and a.ipv4_options:
                 ip = add_ipv4_options(ip)
             if ver == 6 and a.ipv6_ext:
