@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: makes a large capture (>= 320 MB, not committed) from the real
 # captures in captures/, then measures mailtap's wall time, throughput and peak
-# resident memory over it in each output mode. Results: docs/performance.md.
+# resident memory over it in each output mode; then a TLS bulk session read
+# with its key log beside the same one in the clear and beside tshark
+# (captures made by scripts/make-tls-bulk.sh, as root, once). Results:
+# docs/performance.md.
 #   scripts/bench.sh                 (or: make bench)
 #   BENCH_SIZE_MB=1000 scripts/bench.sh
 # Exits 1 if peak memory exceeds BENCH_MAX_RSS_MB (default 64).
@@ -61,6 +64,82 @@ done
 rm -rf "$DIR/export"
 "$MAILTAP" -r "$DIR/big-lossy.pcap" --export "$DIR/export" 2>&1 >/dev/null | sed 's/^/  /'
 rm -rf "$DIR/export"
+
+# TLS: one IMAPS session fetching >= 100 MB (TLS 1.3, AES-128-GCM) read
+# with its key log, beside the same FETCH in the clear and beside tshark
+# decrypting it with the same key log; made once by scripts/make-tls-bulk.sh
+# (real Dovecot and Python imaplib in a namespace: needs root).
+tls=$DIR/tls-bulk.pcap keys=$DIR/tls-bulk.keys clear=$DIR/clear-bulk.pcap
+if [ ! -f "$tls" ] || [ ! -f "$keys" ] || [ ! -f "$clear" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        scripts/make-tls-bulk.sh "$DIR" "${BENCH_TLS_MB:-110}"
+    else
+        echo "bench: $tls is missing and making it needs root (scripts/make-tls-bulk.sh $DIR)" >&2
+        fail=1
+    fi
+fi
+if [ -f "$tls" ] && [ -f "$keys" ] && [ -f "$clear" ]; then
+    # The same credential, whether read in the clear or inside TLS.
+    a=$("$MAILTAP" -q -r "$clear" --creds | awk 'NR > 1 {print $5, $6, $7, $8}')
+    b=$("$MAILTAP" -q -r "$tls" --keylog "$keys" --creds | awk 'NR > 1 {print $5, $6, $7, $8}')
+    if [ -z "$a" ] || [ "$a" != "$b" ]; then
+        echo "bench: the TLS bulk capture gives other credentials than the clear one: '$b' / '$a'" >&2
+        fail=1
+    fi
+    tshark_cmd=()
+    if command -v tshark >/dev/null; then
+        tshark_cmd=(tshark -n -q -r "$tls" -o "tls.keylog_file:$keys" -z credentials)
+    else
+        echo "bench: tshark not installed: the TLS run is not compared with it" >&2
+        fail=1
+    fi
+    python3 - "$MAILTAP" "$tls" "$keys" "$clear" "${BENCH_RUNS:-5}" "${tshark_cmd[@]}" <<'PY' || fail=1
+import os, subprocess, sys, time
+mailtap, tls, keys, clear, runs = sys.argv[1:6]
+tshark = sys.argv[6:]
+runs = int(runs)
+cmds = {
+    "clear --creds": [mailtap, "-q", "-r", clear, "--creds"],
+    "TLS --keylog --creds": [mailtap, "-q", "-r", tls, "--keylog", keys, "--creds"],
+    "TLS, no key log, --creds": [mailtap, "-q", "-r", tls, "--creds"],
+}
+if tshark:
+    cmds["tshark -z credentials, key log"] = tshark
+best = {k: float("inf") for k in cmds}
+rss = {k: 0.0 for k in cmds}
+for _ in range(runs):  # side by side: one run of each in turn
+    for name, cmd in cmds.items():
+        t = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, ru = os.wait4(p.pid, 0)
+        secs = time.monotonic() - t
+        if status != 0:
+            sys.exit("bench: %s failed (status %d)" % (" ".join(cmd), status))
+        best[name] = min(best[name], secs)
+        rss[name] = max(rss[name], ru.ru_maxrss / 1024)
+# A child's ru_maxrss counts the forked Python before the exec; GNU time's
+# child is small, so its figure is the program's own.
+if os.access("/usr/bin/time", os.X_OK):
+    for name, cmd in cmds.items():
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", "/dev/stdout"] + cmd,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        rss[name] = int(r.stdout.split()[-1]) / 1024
+mb = os.path.getsize(tls) / 1e6
+for name in cmds:
+    print("%-34s %10.0f %10.3f %12.0f %14.1f" % (name, mb, best[name], mb / best[name], rss[name]))
+r_clear = best["TLS --keylog --creds"] / best["clear --creds"]
+line = "TLS --creds / clear --creds: %.2fx (goal <= 2)" % r_clear
+ok = r_clear <= 2 and rss["TLS --keylog --creds"] <= 32
+if tshark:
+    r_ts = best["TLS --keylog --creds"] / best["tshark -z credentials, key log"]
+    line += "; / tshark: %.3fx (goal <= 0.1)" % r_ts
+    ok = ok and r_ts <= 0.1
+print("  minimum of %d runs each; %s; peak RSS %.1f MiB (goal <= 32)"
+      % (runs, line, rss["TLS --keylog --creds"]))
+if not ok:
+    sys.exit("bench: a TLS goal is not met")
+PY
+fi
 
 # The terminal interface on the large capture, in a real terminal (tmux):
 # how long until the session list shows, until every packet is read, and

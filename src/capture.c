@@ -16,8 +16,11 @@
 #include <sys/xattr.h>
 #endif
 
+#define READ_BUF (1u << 20)
+
 struct mt_capture {
     pcap_t *p;
+    char *vbuf;        /* the stdio buffer of a file being read */
     const char *name; /* file or interface, for messages */
     int live;
     volatile sig_atomic_t stop;
@@ -85,15 +88,25 @@ static int check_magic(const char *file, char *err, size_t errlen)
 static struct mt_capture *open_file(const char *file, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p;
-    if (strcmp(file, "-") == 0) {
-        p = pcap_fopen_offline(stdin, ebuf);
-    } else {
+    FILE *f = stdin;
+    if (strcmp(file, "-") != 0) {
         if (check_magic(file, err, errlen) != 0)
             return NULL;
-        p = pcap_open_offline(file, ebuf);
+        if (!(f = fopen(file, "rb"))) {
+            snprintf(err, errlen, "%s: %s", file, strerror(errno));
+            return NULL;
+        }
     }
+    /* libpcap reads through stdio, whose buffer is one block (4 KiB): a
+     * read(2) every few packets, which cost more than the parsing. */
+    char *vbuf = malloc(READ_BUF);
+    if (vbuf)
+        setvbuf(f, vbuf, _IOFBF, READ_BUF);
+    pcap_t *p = pcap_fopen_offline(f, ebuf);
     if (!p) {
+        if (f != stdin)
+            fclose(f); /* pcap_fopen_offline leaves it open when it fails */
+        free(vbuf);
         const char *why = ebuf[0] ? ebuf : "cannot read capture";
         if (strstr(ebuf, "only got 0"))
             why = "empty input, not a pcap or pcapng capture";
@@ -107,10 +120,12 @@ static struct mt_capture *open_file(const char *file, char *err, size_t errlen)
     struct mt_capture *c = calloc(1, sizeof *c);
     if (!c) {
         pcap_close(p);
+        free(vbuf);
         snprintf(err, errlen, "%s: out of memory", display_name(file));
         return NULL;
     }
     c->p = p;
+    c->vbuf = vbuf;
     c->name = display_name(file);
     return c;
 }
@@ -231,7 +246,8 @@ void mt_capture_close(struct mt_capture *c)
 {
     if (!c)
         return;
-    pcap_close(c->p);
+    pcap_close(c->p); /* closes the file before its buffer goes */
+    free(c->vbuf);
     free(c->held);
     free(c);
 }

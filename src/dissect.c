@@ -325,6 +325,14 @@ void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n)
     mt_lines_expect_raw(&s->lines[dir], n);
 }
 
+void mt_expect_content(struct mt_dsession *s, enum mt_dir dir, uint64_t n)
+{
+    if (s->d->cfg.skip_content && s->lines[dir].raw_left == 0)
+        mt_lines_skip(&s->lines[dir], n);
+    else
+        mt_lines_expect_raw(&s->lines[dir], n);
+}
+
 uint64_t mt_raw_left(const struct mt_dsession *s, enum mt_dir dir) { return s->lines[dir].raw_left; }
 
 void mt_cancel_raw(struct mt_dsession *s, enum mt_dir dir) { s->lines[dir].raw_left = 0; }

@@ -31,6 +31,14 @@ void mt_bus_emit(struct mt_bus *bus, const struct mt_event *ev, void **slots)
     }
 }
 
+int mt_bus_reads_content(const struct mt_bus *bus)
+{
+    for (size_t i = 0; i < bus->n; i++)
+        if (bus->sinks[i].reads_content)
+            return 1;
+    return 0;
+}
+
 int mt_bus_finish(struct mt_bus *bus)
 {
     for (size_t i = 0; i < bus->n; i++) {

@@ -244,6 +244,7 @@ int main(int argc, char **argv)
         return rc > 0 ? teardown(&a, rc) : fatal(&a, a.err, 1);
     if (add_sinks(&a) != 0)
         return fatal(&a, a.err, 1);
+    a.o.dissect.skip_content = !mt_bus_reads_content(&a.bus);
     a.quiet_keys = a.o.mode == MT_MODE_TUI;
     if (mt_capture_is_live(a.cap))
         setvbuf(stdout, NULL, _IOLBF, 0);

@@ -11,11 +11,12 @@ Used by ../make-captures.sh.  Modes:
   digest-md5      AUTHENTICATE DIGEST-MD5; imaplib has no DIGEST-MD5 code, so
                   the RFC 2831 response is computed here (fixed cnonce)
 After a successful login the session does SELECT INBOX and, if asked,
-FETCH of one message (--fetch N) or APPEND of a file (--append FILE),
-then LOGOUT.  With --expect fail the login must be refused (NO) and the
+FETCH of the messages of an IMAP sequence set (--fetch 3, --fetch 1:*) or
+APPEND of a file (--append FILE), then LOGOUT.  With --expect fail the login must be refused (NO) and the
 client logs out cleanly.  --tls implicit (IMAP4_SSL) or --tls starttls
-(STARTTLS first), with the TLS options of tlsctx.py.  Exit status 0 means
-"behaved as expected".
+(STARTTLS first), with the TLS options of tlsctx.py; the negotiated TLS
+version and cipher suite are printed on standard error ("tls: TLSv1.3
+TLS_AES_128_GCM_SHA256").  Exit status 0 means "behaved as expected".
 """
 import argparse
 import hashlib
@@ -66,7 +67,7 @@ def main():
     ap.add_argument("user")
     ap.add_argument("password")
     ap.add_argument("--expect", choices=["ok", "fail"], default="ok")
-    ap.add_argument("--fetch", type=int)
+    ap.add_argument("--fetch", help="IMAP sequence set of the messages to FETCH")
     ap.add_argument("--append")
     tlsctx.add_args(ap)
     a = ap.parse_args()
@@ -75,6 +76,9 @@ def main():
     m = tlsctx.connect(a, lambda: imaplib.IMAP4(a.host, a.port),
                        lambda ctx: imaplib.IMAP4_SSL(a.host, a.port, ssl_context=ctx),
                        lambda m, ctx: m.starttls(ssl_context=ctx))
+    if hasattr(m.sock, "cipher"):
+        name, version, _bits = m.sock.cipher()
+        print("tls:", version, name, file=sys.stderr)
     try:
         if a.mode == "login":
             m.login(a.user, a.password)
@@ -101,9 +105,11 @@ def main():
     if ok:
         m.select("INBOX")
         if a.fetch:
-            typ, data = m.fetch(str(a.fetch), "(BODY.PEEK[])")
+            typ, data = m.fetch(a.fetch, "(BODY.PEEK[])")
             if typ != "OK":
                 raise SystemExit("FETCH failed")
+            got = sum(len(d[1]) for d in data if isinstance(d, tuple))
+            print("fetched: %d messages, %d bytes" % (len(data) // 2, got), file=sys.stderr)
         if a.append:
             with open(a.append, "rb") as f:
                 msg = f.read()

@@ -145,6 +145,9 @@ struct mt_sink {
     const char *(*error)(void *ctx);
     void (*destroy)(void *ctx);
     void *ctx;
+    /* Reads the content of messages (literal bodies as MESSAGE events):
+     * when no sink does, the dissectors skip counted content unframed. */
+    int reads_content;
 };
 
 #define MT_MAX_SINKS 4
@@ -162,6 +165,9 @@ int mt_bus_add(struct mt_bus *bus, struct mt_sink sink);
 /* Sends ev to every sink; slots has MT_MAX_SINKS entries for the session
  * (NULL for capture-wide events). After a sink fails, nothing more is sent. */
 void mt_bus_emit(struct mt_bus *bus, const struct mt_event *ev, void **slots);
+
+/* Whether any sink reads the content of messages. */
+int mt_bus_reads_content(const struct mt_bus *bus);
 
 /* Lets every sink finish its output; returns -1 if any failed. */
 int mt_bus_finish(struct mt_bus *bus);

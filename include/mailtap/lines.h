@@ -5,7 +5,8 @@
  * Only a line cut by a segment boundary is buffered, up to a limit. A
  * protocol that announces counted data (an IMAP literal, an SMTP BDAT chunk)
  * calls mt_lines_expect_raw() from its line callback, and that many bytes
- * come out as raw chunks, never read as lines. */
+ * come out as raw chunks, never read as lines; or mt_lines_skip(), and
+ * they are passed over. */
 #ifndef MAILTAP_LINES_H
 #define MAILTAP_LINES_H
 
@@ -40,6 +41,7 @@ struct mt_lines {
     uint8_t *buf; /* partial line, allocated when first needed */
     size_t len, cap, max;
     uint64_t raw_left;
+    uint64_t skip_left; /* counted content passed over unframed */
     int discarding; /* over-long line: bytes dropped up to its end */
     uint8_t tail[MT_LINE_TAIL];
     size_t tail_len;
@@ -64,6 +66,10 @@ static inline void mt_lines_stop(struct mt_lines *l) { l->stop = 1; }
 
 /* The next n bytes are counted data (call from the line callback). */
 void mt_lines_expect_raw(struct mt_lines *l, uint64_t n);
+
+/* The next n bytes are counted content no one reads: taken with no
+ * callback (call from the line callback). */
+void mt_lines_skip(struct mt_lines *l, uint64_t n);
 
 /* n bytes were lost: a partial line is dropped (returns its length), and
  * counted data still expected is reduced by n. */

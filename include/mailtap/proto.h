@@ -70,6 +70,11 @@ int mt_push_transform(struct mt_dsession *s, enum mt_dir dir, const struct mt_xf
 /* The next n bytes of dir are counted data (literal, BDAT chunk). */
 void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n);
 
+/* The next n bytes of dir are counted content (an IMAP literal body):
+ * raw lines like mt_expect_raw when an output reads content, else
+ * skipped with no callback. */
+void mt_expect_content(struct mt_dsession *s, enum mt_dir dir, uint64_t n);
+
 /* Counted data of dir still expected; and forgetting it (announced data
  * that will not come, such as a literal the server refused). */
 uint64_t mt_raw_left(const struct mt_dsession *s, enum mt_dir dir);

@@ -365,7 +365,7 @@ static void server_line(struct imap *m, const struct mt_line *l)
         }
     }
     if (has_lit) {
-        mt_expect_raw(m->s, MT_DIR_SERVER, lit);
+        mt_expect_content(m->s, MT_DIR_SERVER, lit);
         m->server_cont = 1;
     } else {
         m->server_cont = 0;

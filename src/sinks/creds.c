@@ -129,6 +129,6 @@ int mt_creds_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sin
     c->out = out;
     mt_outstream_init(&c->os, out, "standard output");
     c->mask = o->mask;
-    *sink = (struct mt_sink){creds_event, creds_finish, creds_error, free, c};
+    *sink = (struct mt_sink){creds_event, creds_finish, creds_error, free, c, 0};
     return 0;
 }

@@ -321,6 +321,6 @@ int mt_export_sink(const char *dir, size_t max_open, struct mt_sink *sink, char 
         return -1;
     }
     x->max_open = max_open ? max_open : 1;
-    *sink = (struct mt_sink){export_event, export_finish, export_error, export_destroy, x};
+    *sink = (struct mt_sink){export_event, export_finish, export_error, export_destroy, x, 0};
     return 0;
 }

@@ -276,6 +276,6 @@ int mt_follow_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *si
     f->color = o->color;
     f->mask = o->mask;
     f->cur_dir = -1;
-    *sink = (struct mt_sink){follow_event, follow_finish, follow_error, free, f};
+    *sink = (struct mt_sink){follow_event, follow_finish, follow_error, free, f, 1};
     return 0;
 }

@@ -282,6 +282,6 @@ int mt_json_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink
     j->out = out;
     mt_outstream_init(&j->os, out, "standard output");
     j->mask = o->mask;
-    *sink = (struct mt_sink){json_event, json_finish, json_error, free, j};
+    *sink = (struct mt_sink){json_event, json_finish, json_error, free, j, 1};
     return 0;
 }

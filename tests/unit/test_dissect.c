@@ -10,240 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect_script.h"
 #include "mailtap/dissect.h"
 #include "mailtap/render.h"
 #include "suites.h"
-
-/* --- a sink that writes down what it is told ------------------------------ */
-
-#define LOG_MAX 65536
-
-struct recorder {
-    char log[LOG_MAX];
-    size_t n;
-    int overflow;
-};
-
-static void put(struct recorder *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct recorder *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(r->log + r->n, LOG_MAX - r->n, fmt, ap);
-    va_end(ap);
-    if (k < 0 || (size_t)k >= LOG_MAX - r->n) {
-        r->overflow = 1;
-        return;
-    }
-    r->n += (size_t)k;
-}
-
-static void put_bytes(struct recorder *r, const uint8_t *p, size_t n)
-{
-    char buf[4096];
-    mt_render_buf(buf, sizeof buf, p, n, 0);
-    put(r, "%s", buf);
-}
-
-static void put_field(struct recorder *r, const char *name, const struct mt_bytes *b)
-{
-    put(r, " %s=", name);
-    if (b->present)
-        put_bytes(r, b->p, b->len);
-    else
-        put(r, "-");
-}
-
-static int rec_event(void *ctx, const struct mt_event *ev, void **slot)
-{
-    struct recorder *r = ctx;
-    (void)slot;
-    switch (ev->type) {
-    case MT_EV_SESSION_START:
-        put(r, "start %s\n", mt_proto_name(ev->state->proto));
-        break;
-    case MT_EV_MESSAGE: {
-        const struct mt_message *m = ev->msg;
-        put(r, "%c %s|", ev->dir == MT_DIR_CLIENT ? 'C' : 'S', m->label);
-        put_bytes(r, m->text, m->len);
-        for (size_t i = 0; i < m->nspans; i++) {
-            put(r, m->spans[i].secret ? "|!<" : "|<");
-            put_bytes(r, m->text + m->spans[i].off, m->spans[i].len);
-            put(r, ">");
-        }
-        put(r, "%s%s\n", m->truncated ? "|cut" : "", m->partial ? "|~" : "");
-        if (m->decoded) {
-            put(r, "= ");
-            put_bytes(r, m->decoded, m->decoded_len);
-            put(r, "%s\n", m->decoded_cut ? "|cut" : "");
-        }
-        break;
-    }
-    case MT_EV_CREDENTIAL: {
-        const struct mt_credential *c = ev->cred;
-        put(r, "CRED %s %s/%s", mt_proto_name(c->proto), c->mech, c->via);
-        put_field(r, "user", &c->user);
-        put_field(r, "pass", &c->password);
-        put(r, " hash=%s %s%s\n", c->hash ? c->hash : "-", mt_result_name(c->result),
-            c->starttls_offered ? " starttls-offered" : "");
-        break;
-    }
-    case MT_EV_TLS:
-        put(r, "TLS %s sni=%s%s %s%s%s\n", ev->tls->version, ev->tls->sni,
-            ev->tls->implicit ? " implicit" : "", ev->tls->outcome,
-            ev->tls->cipher ? " " : "", ev->tls->cipher ? ev->tls->cipher : "");
-        break;
-    case MT_EV_WARNING:
-        put(r, "WARN %s\n", ev->text);
-        break;
-    case MT_EV_SESSION_END:
-        put(r, "end\n");
-        break;
-    case MT_EV_DATA:
-    case MT_EV_DECRYPTED:
-    case MT_EV_GAP:
-        return 0;
-    }
-    return 0;
-}
-
-/* Only the credentials, TLS and warnings, for tests that look at those. */
-static void creds_only(const char *log, char *out, size_t cap)
-{
-    size_t o = 0;
-    while (*log && o + 1 < cap) {
-        const char *eol = strchr(log, '\n');
-        size_t len = eol ? (size_t)(eol - log) + 1 : strlen(log);
-        if ((strncmp(log, "CRED ", 5) == 0 || strncmp(log, "TLS ", 4) == 0 ||
-             strncmp(log, "WARN ", 5) == 0) &&
-            o + len < cap) {
-            memcpy(out + o, log, len);
-            o += len;
-        }
-        log += len;
-    }
-    out[o] = '\0';
-}
-
-/* --- scripted sessions ------------------------------------------------------ */
-
-struct turn {
-    enum mt_dir dir;
-    const char *text; /* NUL-free unless len is given */
-    size_t len;
-};
-
-#define C(s) {MT_DIR_CLIENT, s, sizeof s - 1}
-#define S(s) {MT_DIR_SERVER, s, sizeof s - 1}
-
-struct script {
-    uint16_t port;
-    const struct turn *turns;
-    size_t n;
-    size_t max_line; /* 0: default */
-};
-
-/* Split mode: turn split_turn is cut at split_at (0: not cut); bytewise
- * delivers every turn one byte at a time. */
-static void run(const struct script *sc, size_t split_turn, size_t split_at, int bytewise,
-                struct recorder *r)
-{
-    memset(r, 0, sizeof *r);
-    struct mt_bus bus;
-    mt_bus_init(&bus);
-    mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r});
-    struct mt_dissect_config cfg;
-    mt_dissect_default_config(&cfg);
-    if (sc->max_line)
-        cfg.max_line = sc->max_line;
-    struct mt_dissector *d = mt_dissector_create(&bus, &cfg);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    struct mt_stream_ops ops = mt_dissector_stream_ops(d);
-    struct mt_session_info info = {.id = 1};
-    info.client.family = info.server.family = 4;
-    info.client.addr[0] = 10;
-    info.server.addr[0] = 10;
-    info.server.addr[3] = 1;
-    info.client.port = 40000;
-    info.server.port = sc->port;
-    void *s = ops.open(ops.ctx, &info);
-    mt_time_us ts = 1000000;
-    for (size_t t = 0; t < sc->n; t++) {
-        const uint8_t *p = (const uint8_t *)sc->turns[t].text;
-        size_t len = sc->turns[t].len;
-        enum mt_dir dir = sc->turns[t].dir;
-        if (bytewise) {
-            for (size_t i = 0; i < len; i++)
-                ops.data(ops.ctx, s, dir, p + i, 1, ts++);
-        } else if (t == split_turn && split_at > 0 && split_at < len) {
-            ops.data(ops.ctx, s, dir, p, split_at, ts++);
-            ops.data(ops.ctx, s, dir, p + split_at, len - split_at, ts++);
-        } else if (len > 0) {
-            ops.data(ops.ctx, s, dir, p, len, ts++);
-        }
-    }
-    ops.close(ops.ctx, s, MT_CLOSE_FIN, ts);
-    mt_dissector_destroy(d);
-    mt_bus_destroy(&bus);
-    CU_ASSERT_FALSE(r->overflow);
-}
-
-static struct recorder whole, cut;
-
-/* Runs the script whole, then cut at every byte of every turn and one byte
- * at a time; every run must log the same. Returns the whole run's log. */
-static const char *run_all_splits(const struct script *sc)
-{
-    run(sc, 0, 0, 0, &whole);
-    size_t mismatches = 0;
-    for (size_t t = 0; t < sc->n; t++) {
-        for (size_t at = 1; at < sc->turns[t].len; at++) {
-            run(sc, t, at, 0, &cut);
-            if (strcmp(whole.log, cut.log) != 0) {
-                if (mismatches++ == 0)
-                    fprintf(stderr, "\nsplit turn %zu at %zu:\n--- whole\n%s--- cut\n%s", t, at,
-                            whole.log, cut.log);
-            }
-        }
-    }
-    run(sc, 0, 0, 1, &cut);
-    if (strcmp(whole.log, cut.log) != 0) {
-        mismatches++;
-        fprintf(stderr, "\nbytewise:\n--- whole\n%s--- bytewise\n%s", whole.log, cut.log);
-    }
-    CU_ASSERT_EQUAL(mismatches, 0);
-    return whole.log;
-}
-
-static char creds_buf[LOG_MAX];
-
-#define CHECK_CREDS(turns_, port_, expected)                                                   \
-    do {                                                                                       \
-        struct script sc_ = {port_, turns_, sizeof turns_ / sizeof turns_[0], 0};              \
-        creds_only(run_all_splits(&sc_), creds_buf, sizeof creds_buf);                         \
-        CU_ASSERT_STRING_EQUAL(creds_buf, expected);                                           \
-        if (strcmp(creds_buf, expected) != 0)                                                  \
-            fprintf(stderr, "\n--- expected\n%s--- got\n%s", (const char *)(expected), creds_buf); \
-    } while (0)
-
-/* Whether the full log of the last whole run contains a line. */
-static int logged(const char *line)
-{
-    char want[1024];
-    snprintf(want, sizeof want, "%s\n", line);
-    if (strncmp(whole.log, want, strlen(want)) == 0)
-        return 1;
-    snprintf(want, sizeof want, "\n%s\n", line);
-    return strstr(whole.log, want) != NULL;
-}
-
-#define CHECK_LOGGED(line)                                                                     \
-    do {                                                                                       \
-        int ok_ = logged(line);                                                                \
-        CU_ASSERT(ok_);                                                                        \
-        if (!ok_)                                                                              \
-            fprintf(stderr, "\nnot logged: %s\n--- log\n%s", line, whole.log);                 \
-    } while (0)
 
 /* A TLS 1.2 ClientHello (one record) whose SNI is a 9-character name. */
 #define HELLO(sni9)                                                                            \
@@ -390,7 +160,7 @@ static void test_pop3_queue_overflow(void)
     t[0] = (struct turn)S("+OK ready\r\n");
     t[1] = (struct turn){MT_DIR_CLIENT, many, k};
     t[2] = (struct turn)S("+OK\r\n-ERR [AUTH] invalid password\r\n");
-    struct script sc = {110, t, 3, 0};
+    struct script sc = {110, t, 3, 0, 0};
     creds_only(run_all_splits(&sc), creds_buf, sizeof creds_buf);
     CU_ASSERT_STRING_EQUAL(creds_buf,
                            "WARN more than 64 commands await replies; replies no longer matched\n"
@@ -537,6 +307,34 @@ static void test_imap_literals_are_not_commands(void)
     CHECK_LOGGED("C LOGOUT|a4 LOGOUT");
 }
 
+/* With no output reading content, literal bodies are passed over by their
+ * count: what follows them is framed as before and the same logins come
+ * out; only the body lines are gone. */
+static void test_imap_literals_skipped(void)
+{
+    static const struct turn t[] = {
+        S("* OK ready\r\n"), C("a1 LOGIN clara pw\r\n"), S("a1 OK\r\n"),
+        C("a2 FETCH 1:2 (BODY[])\r\n"),
+        S("* 1 FETCH (BODY[] {58}\r\na1 LOGIN mallory notreal\r\na2 OK fake reply here\r\n"
+          ")\r\n* 2 FETCH (BODY[] {0}\r\n)\r\na2 OK Fetch completed\r\n"),
+        C("a3 APPEND INBOX {45}\r\n"), S("+ Ready\r\n"),
+        C("a1 LOGIN mallory x\r\na2 AUTHENTICATE PLAIN =\r\n\r\n"), S("a3 OK appended\r\n"),
+        C("a4 LOGIN dave pw2\r\n"), S("a4 NO [AUTHENTICATIONFAILED] wrong\r\n"),
+        C("a5 LOGOUT\r\n"), S("* BYE\r\na5 OK\r\n")};
+    static const char want[] = "CRED imap LOGIN/LOGIN user=clara pass=pw hash=- success\n"
+                               "CRED imap LOGIN/LOGIN user=dave pass=pw2 hash=- failure\n";
+    for (int skip = 0; skip <= 1; skip++) {
+        struct script sc = {143, t, sizeof t / sizeof t[0], 0, skip};
+        creds_only(run_all_splits(&sc), creds_buf, sizeof creds_buf);
+        CU_ASSERT_STRING_EQUAL(creds_buf, want);
+        CHECK_LOGGED("S OK|a2 OK Fetch completed");
+        CHECK_LOGGED("S |)");
+        CHECK_LOGGED("C LOGOUT|a5 LOGOUT");
+        CU_ASSERT_EQUAL(logged("S |a1 LOGIN mallory notreal"), !skip);
+        CU_ASSERT_EQUAL(logged("S |a2 OK fake reply here"), !skip);
+    }
+}
+
 static void test_imap_starttls(void)
 {
     static const char hello[] = HELLO("imap.test");
@@ -668,7 +466,7 @@ static void test_long_line_with_literal(void)
     t[2] = (struct turn)S("+ go\r\n");
     t[3] = (struct turn)C("a9 LOGIN m n\r\n\r\n");
     t[4] = (struct turn)S("a1 OK\r\n");
-    struct script sc = {143, t, 5, 128};
+    struct script sc = {143, t, 5, 128, 0};
     creds_only(run_all_splits(&sc), creds_buf, sizeof creds_buf);
     CU_ASSERT_STRING_EQUAL(creds_buf, "");
     CU_ASSERT_PTR_NOT_NULL(strstr(whole.log, "|cut\n"));
@@ -682,7 +480,7 @@ static void test_parse_memory_budget(void)
     memset(r, 0, sizeof *r);
     struct mt_bus bus;
     mt_bus_init(&bus);
-    mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r});
+    mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r, 1});
     struct mt_dissect_config cfg;
     mt_dissect_default_config(&cfg);
     cfg.max_mem = 4096;
@@ -754,7 +552,7 @@ static void test_random_input(void)
             }
             t[k] = (struct turn){k % 2 ? MT_DIR_CLIENT : MT_DIR_SERVER, (const char *)buf[k], len};
         }
-        struct script sc = {ports[round % 5], t, 8, round % 3 ? 0 : 64};
+        struct script sc = {ports[round % 5], t, 8, round % 3 ? 0 : 64, round % 2};
         run(&sc, (size_t)round % 8, (size_t)round % 50, round % 7 == 0, &whole);
     }
     CU_PASS("random sessions processed");
@@ -779,6 +577,7 @@ int register_dissect_suite(void)
         !CU_add_test(s, "IMAP LOGIN forms", test_imap_login_forms) ||
         !CU_add_test(s, "IMAP AUTHENTICATE", test_imap_authenticate) ||
         !CU_add_test(s, "IMAP literals", test_imap_literals_are_not_commands) ||
+        !CU_add_test(s, "IMAP literals skipped", test_imap_literals_skipped) ||
         !CU_add_test(s, "IMAP SASL-IR highlighted", test_imap_sasl_ir_highlighted) ||
         !CU_add_test(s, "IMAP literal refused", test_imap_literal_refused) ||
         !CU_add_test(s, "IMAP AUTHENTICATE reply missed", test_imap_auth_reply_missed) ||

@@ -430,6 +430,48 @@ static void test_switch_mid_segment(void)
     mt_lines_free(&l);
 }
 
+/* Skipped content (mt_lines_skip) is taken by its count with no callback,
+ * line ends in it included, however the bytes are cut; a gap inside it
+ * counts against it, and the line after it is framed as usual. */
+static void test_lines_skip(void)
+{
+    static const char text[] = "a\nxx\nyy\nz\n";
+    for (size_t step = 1; step <= sizeof text - 1; step++) {
+        static struct framed f;
+        memset(&f, 0, sizeof f);
+        mt_lines_init(&f.lines, 0, NULL);
+        size_t len = sizeof text - 1, fed = 0;
+        while (fed < len) {
+            size_t k = len - fed < step ? len - fed : step;
+            /* the skip is announced right after "a\n", as a line callback would */
+            if (fed < 2 && fed + k > 2)
+                k = 2 - fed;
+            CU_ASSERT_EQUAL(mt_lines_feed(&f.lines, (const uint8_t *)text + fed, k, &framed_ops, &f), k);
+            fed += k;
+            if (fed == 2)
+                mt_lines_skip(&f.lines, 6); /* "xx\nyy\n" */
+        }
+        CU_ASSERT_STRING_EQUAL(f.seen, "a|z|");
+        mt_lines_free(&f.lines);
+    }
+    static struct framed g;
+    memset(&g, 0, sizeof g);
+    mt_lines_init(&g.lines, 0, NULL);
+    mt_lines_skip(&g.lines, 10);
+    mt_lines_gap(&g.lines, 4);
+    CU_ASSERT_EQUAL(g.lines.skip_left, 6);
+    mt_lines_feed(&g.lines, (const uint8_t *)"12\n456rest\n", 12, &framed_ops, &g);
+    CU_ASSERT_STRING_EQUAL(g.seen, "rest|");
+    /* a gap longer than what is left to skip ends the skip, and the rest of
+     * it counts against counted data, as before */
+    mt_lines_skip(&g.lines, 3);
+    mt_lines_gap(&g.lines, 100);
+    CU_ASSERT_EQUAL(g.lines.skip_left, 0);
+    mt_lines_feed(&g.lines, (const uint8_t *)"next\n", 5, &framed_ops, &g);
+    CU_ASSERT_STRING_EQUAL(g.seen, "rest|next|");
+    mt_lines_free(&g.lines);
+}
+
 /* A consumer that keeps everything until a "GO" line, then hands what it
  * kept back through the chain (as the dissector does with bytes it held to
  * see whether they were a TLS ClientHello). */
@@ -498,6 +540,7 @@ int register_transform_suite(void)
         !CU_add_test(s, "held until the end", test_held_until_end) ||
         !CU_add_test(s, "opaque", test_opaque) ||
         !CU_add_test(s, "switched on mid-segment", test_switch_mid_segment) ||
+        !CU_add_test(s, "counted content skipped", test_lines_skip) ||
         !CU_add_test(s, "bytes kept and handed back", test_reinject))
         return -1;
     return 0;
