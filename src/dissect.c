@@ -279,12 +279,14 @@ static void tls_not_tls(void *ctx)
         mt_emit_warning(s, "expected a TLS ClientHello after STARTTLS; reading text");
 }
 
+static void tls_warn(void *ctx, const char *text) { mt_emit_warning(ctx, text); }
+
 /* Both directions go through a TLS reader from here (once a session). */
 static void begin_tls(struct mt_dsession *s)
 {
     if (s->tls)
         return;
-    struct mt_tls_observer obs = {tls_report, tls_not_tls, s};
+    struct mt_tls_observer obs = {tls_report, tls_not_tls, tls_warn, s};
     s->tls = mt_tls_new(s->d->cfg.keylog, &obs, &s->d->mem);
     if (!s->tls) {
         /* No memory for it: still TLS, of which nothing is read. */

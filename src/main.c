@@ -100,7 +100,7 @@ static void capture_secrets(void *ctx, const uint8_t *p, size_t n, unsigned inde
     struct app *a = ctx;
     char source[512];
     snprintf(source, sizeof source, "%s, secrets block %u", a->o.cap.file, index + 1);
-    mt_keylog_add_text(a->keylog, p, n, source);
+    mt_keylog_add_capture_text(a->keylog, p, n, source);
 }
 
 /* The TLS secrets: the --keylog files, then what a pcapng file carries. No

@@ -75,6 +75,13 @@ int mt_keylog_add_file(struct mt_keylog *k, const char *path, char *err, size_t 
  * no line end; NULs after the text are padding. */
 void mt_keylog_add_text(struct mt_keylog *k, const uint8_t *p, size_t n, const char *source);
 
+/* The same for the secrets a capture file carries, which come from
+ * whoever made the file: they never replace a secret already known (the
+ * user's --keylog), and take at most half of the table (--max-keys), so
+ * that the key logs keep room to grow. */
+void mt_keylog_add_capture_text(struct mt_keylog *k, const uint8_t *p, size_t n,
+                                const char *source);
+
 /* Reads what the files gained since they were last read: complete lines
  * only (a line being written is taken once its '\n' is there). A file that
  * shrank or was replaced (rotated) is read again from its start; one that

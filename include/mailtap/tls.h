@@ -16,6 +16,7 @@ struct mt_tls_info {
     int sni_truncated;
     char alpn[64];            /* first ALPN protocol, "" if none */
     uint8_t random[32];       /* the client random */
+    int early_data;           /* offers 0-RTT data (the early_data extension) */
 };
 
 enum mt_tls_result {

@@ -48,6 +48,8 @@ struct mt_tls_observer {
     void (*report)(void *ctx, const struct mt_tls_report *r);
     /* The client's first bytes were not TLS: they go on as they came. */
     void (*not_tls)(void *ctx);
+    /* Something of the session not read, said once (may be NULL). */
+    void (*warn)(void *ctx, const char *text);
     void *ctx;
 };
 

@@ -60,6 +60,8 @@ struct kfile {
     ino_t ino;
     uint64_t offset;   /* bytes read: complete lines (a tail taken starts here) */
     uint64_t seen;     /* the file's size when it was last read */
+    uint8_t mark[32];  /* the bytes before offset (a file written anew) */
+    size_t mark_len;
     int tail;          /* a last line without a line end was taken at the first read */
     int tail_kind;     /* what it was, to take back when it is read whole */
     int skipping;      /* inside a line too long, up to its end */
@@ -82,6 +84,8 @@ struct mt_keylog {
     unsigned warned_total;
     uint64_t taken; /* secrets stored, replacements too */
     struct mt_keylog_stats st;
+    int from_capture;       /* lines being read are a capture's own */
+    size_t capture_entries; /* client randoms that came from a capture */
 };
 
 enum line_kind { LINE_SECRET, LINE_SKIPPED, LINE_MALFORMED, LINE_DROPPED };
@@ -368,8 +372,10 @@ static uint32_t alloc_rec(struct arena *a, size_t len)
 
 static void free_arena(struct arena *a)
 {
-    for (size_t i = 0; i < a->nchunks; i++)
+    for (size_t i = 0; i < a->nchunks; i++) {
+        explicit_bzero(a->chunk[i], CHUNK); /* secrets wiped before the memory goes */
         free(a->chunk[i]);
+    }
     free(a->chunk);
 }
 
@@ -451,6 +457,17 @@ static enum line_kind store(struct mt_keylog *k, const struct parsed *l)
 {
     uint64_t h = hash_of(k, l->random);
     uint32_t i = lookup(k, l->random, h);
+    if (k->from_capture) {
+        /* A capture's secrets never replace the user's, and leave half the
+         * table to the key logs that may still grow. */
+        uint32_t prev;
+        if (i != NONE && find_rec(k, i, (int)l->label, &prev) != NONE)
+            return LINE_SKIPPED;
+        if (i == NONE && k->capture_entries >= k->max / 2)
+            return LINE_DROPPED;
+        if (i == NONE && (i = add_entry(k, l->random, h)) != NONE)
+            k->capture_entries++;
+    }
     if (i == NONE)
         i = add_entry(k, l->random, h);
     if (i == NONE || !put_secret(k, i, l))
@@ -506,6 +523,14 @@ void mt_keylog_add_text(struct mt_keylog *k, const uint8_t *p, size_t n, const c
         n -= step;
     }
     end_of_read(k, &src);
+}
+
+void mt_keylog_add_capture_text(struct mt_keylog *k, const uint8_t *p, size_t n,
+                                const char *source)
+{
+    k->from_capture = 1;
+    mt_keylog_add_text(k, p, n, source);
+    k->from_capture = 0;
 }
 
 /* --- files -------------------------------------------------------------------------- */
@@ -574,7 +599,21 @@ static int read_from(struct mt_keylog *k, struct kfile *f, int fd, int take_tail
         f->tail = 1;
     }
     f->seen = f->offset + have;
+    f->mark_len = f->offset < sizeof f->mark ? (size_t)f->offset : sizeof f->mark;
+    if (f->mark_len &&
+        pread(fd, f->mark, f->mark_len, (off_t)(f->offset - f->mark_len)) != (ssize_t)f->mark_len)
+        f->mark_len = 0;
     return 0;
+}
+
+/* Whether the bytes before the offset are still those read there. */
+static int mark_holds(const struct kfile *f)
+{
+    uint8_t now[sizeof f->mark];
+    return f->mark_len == 0 ||
+           (pread(f->fd, now, f->mark_len, (off_t)(f->offset - f->mark_len)) ==
+                (ssize_t)f->mark_len &&
+            memcmp(now, f->mark, f->mark_len) == 0);
 }
 
 /* Opens a key log for reading; -1 with errno (EINVAL: not a regular file,
@@ -675,7 +714,7 @@ static void refresh_file(struct mt_keylog *k, struct kfile *f)
     }
     f->unreadable = 0;
     uint64_t size = (uint64_t)st.st_size;
-    if (size < f->seen) {
+    if (size < f->seen || !mark_holds(f)) { /* shorter, or written anew */
         f->offset = 0;
         f->src.line = 0;
         f->tail = 0;
@@ -725,6 +764,8 @@ void mt_keylog_free(struct mt_keylog *k)
         close(k->files[i].fd);
     }
     free(k->files);
+    if (k->rbuf)
+        explicit_bzero(k->rbuf, READ_CHUNK);
     free(k->rbuf);
     free(k->e);
     free(k->bucket);

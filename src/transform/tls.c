@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "mailtap/tls_crypto.h"
 #include "tls_impl.h"
 
 #define REC_HDR 5
 #define REC_MAX (REC_HDR + 16384 + 2048) /* the largest TLSCiphertext */
 #define HOLD_MAX 65536 /* records held per direction while the key is looked for */
+#define EARLY_MAX 64   /* client records passed over as 0-RTT data, at most */
 
 enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23 };
 
@@ -37,6 +40,9 @@ struct tls_dir {
     size_t held_len;
     uint64_t opened;
     uint64_t records;     /* whole records seen */
+    unsigned early;       /* TLS 1.3 client: records under the early key passed over */
+    int key_changed;      /* a handshake message just changed the keys */
+    const char *fail;     /* set by a handshake message: this direction stops */
     int quiet;            /* reads nothing more, says nothing more */
     int passthrough;      /* not TLS: bytes go on as they came */
 };
@@ -169,9 +175,12 @@ static int need_keys(struct tls_dir *d)
     if (t->suite->tls13) {
         enum mt_keylog_label hs = d->dir ? MT_KEY_SERVER_HANDSHAKE : MT_KEY_CLIENT_HANDSHAKE;
         enum mt_keylog_label ap = d->dir ? MT_KEY_SERVER_TRAFFIC_0 : MT_KEY_CLIENT_TRAFFIC_0;
-        int rc = keys13(d, hs);
-        if (rc == 0 && (rc = keys13(d, ap)) > 0)
+        int rc;
+        if (d->traffic) { /* past its Finished: only the traffic key will do */
+            rc = keys13(d, ap);
+        } else if ((rc = keys13(d, hs)) == 0 && (rc = keys13(d, ap)) > 0) {
             d->trial = d->traffic = 1; /* no handshake key: find the traffic by trying */
+        }
         if (rc == 0)
             return KEYS_WAIT;
         d->ready = rc > 0;
@@ -208,12 +217,17 @@ static void protected_handshake(void *ctx, uint8_t type, const uint8_t *body, si
     if (type == HS_FINISHED && !d->traffic) {
         /* The last message under the handshake keys (RFC 8446 4.4.4). */
         d->traffic = 1;
-        if (keys13(d, d->dir ? MT_KEY_SERVER_TRAFFIC_0 : MT_KEY_CLIENT_TRAFFIC_0) <= 0)
-            d->quiet = 1; /* handshake read, traffic not: nothing more to give */
+        d->key_changed = 1;
+        int rc = keys13(d, d->dir ? MT_KEY_SERVER_TRAFFIC_0 : MT_KEY_CLIENT_TRAFFIC_0);
+        if (rc == 0)
+            d->ready = 0; /* not in the key log yet: what follows is held */
+        else if (rc < 0)
+            d->fail = "the traffic secret in the key log does not make keys";
     } else if (type == HS_KEY_UPDATE && d->traffic && have == 1 && len == 1) {
+        d->key_changed = 1;
         if (mt_tls13_next_secret(t->suite->prf, d->secret, d->secret_len) != 0 ||
             mt_tls13_keys(&d->keys, t->suite, d->secret, d->secret_len) != 0)
-            d->quiet = 1;
+            d->fail = "no keys after a KeyUpdate";
     }
 }
 
@@ -239,33 +253,59 @@ static void plain_handshake(void *ctx, uint8_t type, const uint8_t *body, size_t
         t->d[0].protected = t->d[1].protected = 1;
 }
 
-/* Keeps a whole record until its key is found. */
-static int hold(struct tls_dir *d, const uint8_t *rec, size_t n)
+/* Whether either direction has opened a record: the session is being read. */
+static int being_read(const struct mt_tls_session *t) { return t->d[0].opened || t->d[1].opened; }
+
+/* Keeps a whole record until its key is found. When it cannot be kept,
+ * a session not yet read says why and reads nothing more; one being read
+ * stops this direction (-1, why said). */
+static int hold(struct tls_dir *d, const uint8_t *rec, size_t n, char *why)
 {
+    int no_memory = 0;
     if (!d->held && !(d->held = take_mem(d->t, HOLD_MAX)))
-        return -1;
-    if (n > HOLD_MAX - d->held_len)
-        return -1;
-    memcpy(d->held + d->held_len, rec, n);
-    d->held_len += n;
-    return 0;
+        no_memory = 1;
+    else if (n <= HOLD_MAX - d->held_len) {
+        memcpy(d->held + d->held_len, rec, n);
+        d->held_len += n;
+        return 0;
+    }
+    if (!being_read(d->t)) {
+        go_quiet(d->t, no_memory ? MT_TLS_NO_MEMORY : MT_TLS_NO_KEY);
+        return 0;
+    }
+    snprintf(why, MT_XFORM_WHY_MAX,
+             no_memory ? "no memory to hold records while their key is looked for"
+                       : "no key in the key logs for more than %d bytes of records",
+             HOLD_MAX);
+    give_mem(d->t, &d->held, HOLD_MAX);
+    d->held_len = 0;
+    return -1;
 }
 
-/* The records held, now that there are keys. */
+/* The records held, in order, while there are keys for them; those after
+ * a key change whose key is not known yet stay held. */
 static int release_held(struct tls_dir *d, const struct mt_xform_out *out, char *why)
 {
     size_t pos = 0;
     int rc = 0;
-    while (rc == 0 && !d->quiet && pos + REC_HDR <= d->held_len) {
+    while (rc == 0 && !d->quiet && d->ready && pos + REC_HDR <= d->held_len) {
         uint8_t *h = d->held + pos;
         size_t len = (size_t)h[3] << 8 | h[4];
-        rc = open_record(d, h, h + REC_HDR, len, out, why);
         pos += REC_HDR + len;
+        rc = open_record(d, h, h + REC_HDR, len, out, why);
     }
-    give_mem(d->t, &d->held, HOLD_MAX);
-    d->held_len = 0;
+    if (rc != 0 || d->quiet || pos >= d->held_len) {
+        give_mem(d->t, &d->held, HOLD_MAX); /* go_quiet may have done it */
+        d->held_len = 0;
+    } else {
+        memmove(d->held, d->held + pos, d->held_len - pos);
+        d->held_len -= pos;
+    }
     return rc;
 }
+
+/* Whether a handshake message is part way through. */
+static int hs_partial(const struct hs_reader *r) { return r->hdr_have > 0; }
 
 static int open_record(struct tls_dir *d, const uint8_t *hdr, uint8_t *frag, size_t len,
                        const struct mt_xform_out *out, char *why)
@@ -277,6 +317,13 @@ static int open_record(struct tls_dir *d, const uint8_t *hdr, uint8_t *frag, siz
     if (mt_tls_open(&d->keys, hdr[0], version, frag, len, &off, &plen, &type) != 0) {
         if (d->trial)
             return 0; /* a handshake record, under a key this reader lacks */
+        if (d->dir == 0 && !d->opened && t->info.early_data && t->suite && t->suite->tls13 &&
+            d->early < EARLY_MAX) {
+            /* 0-RTT data and its EndOfEarlyData, under the early key (not read) */
+            if (d->early++ == 0 && t->obs.warn)
+                t->obs.warn(t->obs.ctx, "tls: the client's 0-RTT early data is not read");
+            return 0;
+        }
         if (!d->opened && !t->d[!d->dir].opened) {
             go_quiet(t, MT_TLS_KEY_MISMATCH);
             return 0;
@@ -292,6 +339,15 @@ static int open_record(struct tls_dir *d, const uint8_t *hdr, uint8_t *frag, siz
         out->data(out->ctx, frag + off, plen);
     else if (type == REC_HANDSHAKE)
         hs_feed(&d->hs, frag + off, plen, protected_handshake, d);
+    if (d->key_changed) {
+        d->key_changed = 0;
+        if (hs_partial(&d->hs)) /* RFC 8446 5.1: never across a key change */
+            d->fail = "a handshake message goes on across a key change";
+    }
+    if (d->fail) {
+        snprintf(why, MT_XFORM_WHY_MAX, "%s", d->fail);
+        return -1;
+    }
     return 0;
 }
 
@@ -308,22 +364,30 @@ static int record(struct tls_dir *d, uint8_t *hdr, uint8_t *frag, size_t len,
         return 0;
     }
     if (!d->protected) {
-        if (type == REC_HANDSHAKE)
+        if (type == REC_HANDSHAKE) {
             hs_feed(&d->hs, frag, len, plain_handshake, d);
+            if (d->protected && hs_partial(&d->hs)) { /* a key change inside a message */
+                snprintf(why, MT_XFORM_WHY_MAX, "a handshake message goes on across a key change");
+                return -1;
+            }
+        }
         return 0; /* plaintext alerts; 0-RTT data before the ServerHello is not read */
     }
     if (!d->ready) {
         int k = need_keys(d);
         if (k == KEYS_NEVER)
             return 0;
-        if (k == KEYS_WAIT) {
-            if (hold(d, hdr, REC_HDR + len) != 0)
-                go_quiet(t, MT_TLS_NO_KEY);
-            return 0;
-        }
+        if (k == KEYS_WAIT)
+            return hold(d, hdr, REC_HDR + len, why);
+    }
+    /* Records held for a key come first (the other direction of TLS 1.2
+     * may have found it); if a key change stopped them, this one waits too. */
+    if (d->held_len) {
         int rc = release_held(d, out, why);
         if (rc != 0 || d->quiet)
             return rc;
+        if (d->held_len || !d->ready)
+            return hold(d, hdr, REC_HDR + len, why);
     }
     return open_record(d, hdr, frag, len, out, why);
 }
@@ -404,6 +468,15 @@ static int client_hello(struct tls_dir *d, const uint8_t *p, size_t n,
     enum mt_tls_result r = mt_tls_client_hello(t->hello, t->hello_len, &t->info);
     if (r == MT_TLS_NEED_MORE && t->hello_len < MT_TLS_MAX_HELLO)
         return 0;
+    if (r != MT_TLS_HELLO && t->hello_len >= 6 && mt_tls_maybe(t->hello, 6)) {
+        /* A handshake record that starts a ClientHello, but one this reader
+         * cannot read (longer than it keeps, or malformed): TLS all the
+         * same, never text. */
+        give_mem(t, &t->hello, MT_TLS_MAX_HELLO);
+        t->hello_len = 0;
+        go_quiet(t, MT_TLS_UNSUPPORTED);
+        return 0;
+    }
     if (r != MT_TLS_HELLO) {
         not_tls(t, out);
         if (take < n)
@@ -411,6 +484,15 @@ static int client_hello(struct tls_dir *d, const uint8_t *p, size_t n,
         return 0;
     }
     t->hello_done = 1;
+    if (t->d[1].passthrough) {
+        /* The server's first bytes were not TLS, but the client's are: what
+         * the server sends from here is read as TLS records. */
+        t->d[1].passthrough = 0;
+        t->d[1].have = 0;
+        if (t->obs.warn)
+            t->obs.warn(t->obs.ctx, "tls: the server sent bytes that are not TLS before the "
+                                    "client's ClientHello; reading TLS from here");
+    }
     int rc = records(d, t->hello, t->hello_len, out, why);
     give_mem(t, &t->hello, MT_TLS_MAX_HELLO);
     t->hello_len = 0;
@@ -469,10 +551,19 @@ static int tls_end(void *st, const struct mt_xform_out *out, char *why)
     struct mt_tls_session *t = d->t;
     int rc = 0;
     if (!d->passthrough && !d->quiet && d->held_len) {
-        if (need_keys(d) == KEYS_SET)
+        if (d->ready || need_keys(d) == KEYS_SET)
             rc = release_held(d, out, why);
-        else
-            go_quiet(t, MT_TLS_NO_KEY);
+        if (rc == 0 && !d->quiet && d->held_len) { /* their key never came */
+            if (being_read(t)) {
+                snprintf(why, MT_XFORM_WHY_MAX, "no key in the key logs for its last %zu bytes",
+                         d->held_len);
+                give_mem(t, &d->held, HOLD_MAX);
+                d->held_len = 0;
+                rc = -1;
+            } else {
+                go_quiet(t, MT_TLS_NO_KEY);
+            }
+        }
     }
     /* A session that never carried a byte of TLS says nothing. */
     int seen = t->hello_done || t->hello_len || t->d[1].records;
@@ -511,6 +602,7 @@ void mt_tls_free(struct mt_tls_session *t)
         give_mem(t, &t->d[i].rec, REC_MAX);
         give_mem(t, &t->d[i].held, HOLD_MAX);
         mt_tls_keys_free(&t->d[i].keys);
+        OPENSSL_cleanse(t->d[i].secret, sizeof t->d[i].secret);
     }
     give_mem(t, &t->hello, MT_TLS_MAX_HELLO);
     mt_budget_give(t->budget, sizeof *t);

@@ -223,10 +223,13 @@ int mt_tls12_keys(const struct mt_tls_suite *s, uint16_t version, int etm,
 
 void mt_tls_keys_free(struct mt_tls_keys *k)
 {
-    EVP_CIPHER_CTX_free(k->cipher);
+    EVP_CIPHER_CTX_free(k->cipher); /* libcrypto wipes what it kept */
     EVP_MAC_CTX_free(k->mac);
     k->cipher = NULL;
     k->mac = NULL;
+    OPENSSL_cleanse(k->key, sizeof k->key);
+    OPENSSL_cleanse(k->iv, sizeof k->iv);
+    OPENSSL_cleanse(k->mac_key, sizeof k->mac_key);
 }
 
 static void put_seq(uint8_t out[8], uint64_t seq)

@@ -34,6 +34,7 @@
 
 #define EXT_SERVER_NAME 0
 #define EXT_ALPN 16
+#define EXT_EARLY_DATA 42
 #define EXT_SUPPORTED_VERSIONS 43
 
 /* Internal verdicts; mapped to enum mt_tls_result at the end. */
@@ -377,6 +378,9 @@ static int extension(struct cursor *c, uint16_t type, uint16_t len, struct mt_tl
         if (seen->versions++)
             return R_BAD;
         return ext_versions(c, len, info);
+    case EXT_EARLY_DATA:
+        info->early_data = 1;
+        return cur_skip(c, len);
     default:
         return cur_skip(c, len);
     }

@@ -256,6 +256,53 @@ if [ -f "$grow.keys" ]; then
     done
 fi
 
+# The key log written a moment late, as a live client writes it: the TLS
+# 1.2 master secret only after the server's Finished (the client's own
+# Finished, held for it, is read first), and TLS 1.3 handshake secrets at
+# once but the traffic secrets only after both Finished messages (the
+# records after them are held for those).
+late_key() { # NAME FRAMES REGEX-OF-LINES-THERE-FROM-THE-START USER PASSWORD
+    local cap=captures/$1
+    [ -f "$cap.keys" ] || return 0
+    grep -E "$3" "$cap.keys" >"$TMP/grow.keys" || :
+    grep -vE "$3" "$cap.keys" >"$TMP/rest.keys" || :
+    $PY tests/e2e/stream-pcap.py "$cap.pcap" "$2" "$TMP/rest.keys" "$TMP/grow.keys" |
+        "$MAILTAP" -r - --keylog "$TMP/grow.keys" --creds >"$TMP/out" 2>"$TMP/err"
+    if grep -q "$4 .*$5" "$TMP/out" && grep -q ' success ' "$TMP/out" &&
+        grep -q '(1 decrypted, 0 without a key, 0 that could not be read)' "$TMP/err" &&
+        ! grep -q 'not readable' "$TMP/err"; then ok
+    else
+        bad "key log written late ($1, after $2 frames): $(cat "$TMP/out" "$TMP/err" | head -8)"
+    fi
+}
+late_key pop3-stls-tls12-aes256gcm-user-pass-keylog 12 '^#' carol Carol-POP3-pass
+late_key imaps-tls13-login-keylog 6 '_HANDSHAKE_TRAFFIC_SECRET' alice Wonderland-42
+late_key smtps-tls12-resumed-ticket-keylog 8 '^#' jack Jack-Pipeline-5
+
+# Hostile variants of a TLS session (tests/tools/pcap-tls-tamper.py): text
+# from the server before the ClientHello (an injected banner) does not keep
+# the session from being read; a ClientHello too long to read is TLS that
+# cannot be read, and none of its records is shown as text.
+tls=captures/imaps-tls13-login-keylog
+if [ -f "$tls.keys" ]; then
+    $PY tests/tools/pcap-tls-tamper.py "$tls.pcap" "$TMP/t.pcap" --server-text '* OK fake banner\r\n'
+    "$MAILTAP" -r "$TMP/t.pcap" --keylog "$tls.keys" >"$TMP/out" 2>"$TMP/err"
+    if grep -q 'S OK .*\* OK fake banner' "$TMP/out" && grep -q 'not TLS before the client' "$TMP/out" &&
+        grep -q 'credential: imap LOGIN via LOGIN, user alice, password Wonderland-42: success' "$TMP/out" &&
+        grep -q '(1 decrypted, 0 without a key, 0 that could not be read)' "$TMP/err"; then ok
+    else
+        bad "server text before the ClientHello: $(head -5 "$TMP/out") $(cat "$TMP/err")"
+    fi
+    $PY tests/tools/pcap-tls-tamper.py "$tls.pcap" "$TMP/t.pcap" --hello-length 16896
+    "$MAILTAP" -r "$TMP/t.pcap" --keylog "$tls.keys" >"$TMP/out" 2>"$TMP/err"
+    if grep -q 'not decrypted: version or cipher suite not supported' "$TMP/out" &&
+        ! grep -q '^[CS] ' "$TMP/out" &&
+        grep -q '(0 decrypted, 0 without a key, 1 that could not be read)' "$TMP/err"; then ok
+    else
+        bad "ClientHello too long to read: $(head -5 "$TMP/out") $(cat "$TMP/err")"
+    fi
+fi
+
 # --- Sources and options -------------------------------------------------
 first=$(echo "$captures" | head -1)
 if [ -n "$first" ]; then

@@ -418,6 +418,33 @@ static void test_text(void)
     mt_keylog_free(k);
 }
 
+/* A capture's own secrets never replace the user's, add what is missing,
+ * and take at most half of the table. */
+static void test_capture_text(void)
+{
+    struct mt_keylog *k = mt_keylog_new(6, NULL, NULL);
+    char buf[600];
+    add(k, line(buf, "CLIENT_RANDOM", 1, 1, 48), "file");
+    line(buf, "CLIENT_RANDOM", 1, 9, 48); /* another secret for random 1 */
+    mt_keylog_add_capture_text(k, (const uint8_t *)buf, strlen(buf), "block");
+    CU_ASSERT(holds(k, 1, MT_KEY_MASTER, 1, 48));
+    line(buf, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 1, 2, 32); /* a label it lacked */
+    mt_keylog_add_capture_text(k, (const uint8_t *)buf, strlen(buf), "block");
+    CU_ASSERT(holds(k, 1, MT_KEY_CLIENT_HANDSHAKE, 2, 32));
+    for (int r = 10; r < 15; r++) {
+        line(buf, "CLIENT_RANDOM", (uint8_t)r, (uint8_t)r, 48);
+        mt_keylog_add_capture_text(k, (const uint8_t *)buf, strlen(buf), "block");
+    }
+    CU_ASSERT(knows(k, 10) && knows(k, 11) && knows(k, 12) && !knows(k, 13));
+    for (int r = 20; r < 22; r++) /* the user's key log still has room */
+        add(k, line(buf, "CLIENT_RANDOM", (uint8_t)r, (uint8_t)r, 48), "file");
+    CU_ASSERT(knows(k, 20) && knows(k, 21));
+    /* The user's lines still replace their own. */
+    add(k, line(buf, "CLIENT_RANDOM", 1, 5, 48), "file");
+    CU_ASSERT(holds(k, 1, MT_KEY_MASTER, 5, 48));
+    mt_keylog_free(k);
+}
+
 int register_keylog_suite(void)
 {
     CU_pSuite s = CU_add_suite("keylog", NULL, NULL);
@@ -432,7 +459,8 @@ int register_keylog_suite(void)
         !CU_add_test(s, "replaced many times", test_replaced_many) ||
         !CU_add_test(s, "many randoms", test_many_randoms) ||
         !CU_add_test(s, "table full", test_table_full) ||
-        !CU_add_test(s, "text of a secrets block", test_text))
+        !CU_add_test(s, "text of a secrets block", test_text) ||
+        !CU_add_test(s, "a capture's own secrets", test_capture_text))
         return -1;
     return 0;
 }

@@ -115,6 +115,15 @@ static void test_growing_file(void)
     snprintf(want, sizeof want, "%s:2: not a key log line (no label)", path);
     CU_ASSERT_STRING_EQUAL(w.last, want);
     CU_ASSERT_EQUAL(stats(k).lines, 6);
+    /* Cut short and written again, longer than it was, between two looks:
+     * the bytes before where it was read to are not those read, so it is
+     * read from the start, not from there. */
+    CU_ASSERT_FATAL(ftruncate(fd, 0) == 0);
+    CU_ASSERT_FATAL(lseek(fd, 0, SEEK_SET) == 0);
+    for (int i = 0; i < 3; i++)
+        put(fd, strcat(line(buf, "CLIENT_RANDOM", (uint8_t)(20 + i), 7, 48), "\n"));
+    CU_ASSERT_EQUAL(mt_keylog_refresh(k), 3);
+    CU_ASSERT_EQUAL(found(k, 20, MT_KEY_MASTER, NULL), 48);
     close(fd);
     /* Replaced by another file (a rotated log), even a longer one. */
     char other[256];
@@ -126,7 +135,7 @@ static void test_growing_file(void)
     CU_ASSERT_FATAL(rename(other, path) == 0);
     CU_ASSERT_EQUAL(mt_keylog_refresh(k), 3);
     CU_ASSERT_EQUAL(found(k, 10, MT_KEY_MASTER, NULL), 48);
-    CU_ASSERT_EQUAL(stats(k).rereads, 5);
+    CU_ASSERT_EQUAL(stats(k).rereads, 6);
     unlink(path);
     mt_keylog_free(k);
 }

@@ -2,7 +2,8 @@
  * client and a server in memory, its key log callback writes the secrets,
  * and the bytes each side sent go through the reader's transforms, whole
  * and one byte at a time. TLS 1.3 and 1.2 suites, KeyUpdate, resumption,
- * HelloRetryRequest, and sessions the reader must not read. */
+ * HelloRetryRequest, 0-RTT early data, and sessions the reader must not
+ * read. */
 #include <CUnit/CUnit.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -103,6 +104,7 @@ struct conn_opts {
     int key_update;          /* the client sends a KeyUpdate before its second line */
     int hrr;                 /* the server asks for another key share */
     SSL_SESSION **resume;    /* in: a session to resume; out: the session to keep */
+    int early_data;          /* resuming TLS 1.3: "e NOOP" as 0-RTT data, accepted */
 };
 
 static void handshake(struct wire *w, SSL *c, SSL *s, BIO *cw, BIO *cr, BIO *sw, BIO *sr)
@@ -139,6 +141,7 @@ static int run_conn(struct wire *w, const struct conn_opts *o)
         SSL_CTX_use_PrivateKey(server_ctx, key);
         SSL_CTX_set_session_cache_mode(server_ctx, SSL_SESS_CACHE_SERVER);
         SSL_CTX_set_session_id_context(server_ctx, (const unsigned char *)"mt", 2);
+        SSL_CTX_set_max_early_data(server_ctx, 16384); /* its tickets allow 0-RTT */
     }
     SSL_CTX *cc = SSL_CTX_new(TLS_client_method()), *sc = server_ctx;
     SSL_CTX_set_min_proto_version(cc, o->version);
@@ -161,8 +164,19 @@ static int run_conn(struct wire *w, const struct conn_opts *o)
     SSL_set_accept_state(s);
     if (o->resume && *o->resume)
         SSL_set_session(c, *o->resume);
+    if (o->early_data && o->resume && *o->resume) {
+        size_t wrote = 0, got = 0;
+        char buf[256];
+        SSL_write_early_data(c, "e NOOP\r\n", 8, &wrote);
+        pump(w, cw, sr, 0);
+        while (SSL_read_early_data(s, buf, sizeof buf, &got) == SSL_READ_EARLY_DATA_SUCCESS)
+            ;
+        pump(w, sw, cr, 1);
+    }
     handshake(w, c, s, cw, cr, sw, sr);
     int ok = SSL_is_init_finished(c) && SSL_is_init_finished(s);
+    if (o->early_data && o->resume && *o->resume)
+        ok = ok && SSL_get_early_data_status(c) == SSL_EARLY_DATA_ACCEPTED;
     say(w, c, s, cw, sr, 0, "a LOGIN bob s3cret\r\n");
     say(w, s, c, sw, cr, 1, "a OK logged in\r\n");
     if (o->key_update) {
@@ -198,6 +212,8 @@ struct got {
     char sni[300];
     int not_tls;
     int unreadable;
+    char why[256];  /* the last reason a direction became unreadable */
+    char warned[256];
 };
 
 struct top_ctx {
@@ -220,8 +236,9 @@ static void got_gap(void *ctx, uint64_t n) { (void)ctx, (void)n; }
 static void got_unreadable(void *ctx, const char *layer, const char *why)
 {
     struct top_ctx *t = ctx;
-    (void)layer, (void)why;
+    (void)layer;
     t->g->unreadable++;
+    snprintf(t->g->why, sizeof t->g->why, "%s", why);
 }
 
 static const struct mt_xform_top got_top = {got_data, got_gap, got_unreadable};
@@ -236,6 +253,12 @@ static void on_report(void *ctx, const struct mt_tls_report *r)
 
 static void on_not_tls(void *ctx) { ((struct got *)ctx)->not_tls++; }
 
+static void on_warn(void *ctx, const char *text)
+{
+    struct got *g = ctx;
+    snprintf(g->warned, sizeof g->warned, "%s", text);
+}
+
 /* Feeds the wire's bytes in the order sent, step bytes at a time (0:
  * each turn whole), through a reader with keylog text kl (NULL: none). */
 static void read_wire(const struct wire *w, const char *kl, size_t step, struct got *g)
@@ -245,7 +268,7 @@ static void read_wire(const struct wire *w, const char *kl, size_t step, struct 
     struct mt_keylog *k = kl ? mt_keylog_new(0, NULL, NULL) : NULL;
     if (k)
         mt_keylog_add_text(k, (const uint8_t *)kl, strlen(kl), "test");
-    struct mt_tls_observer obs = {on_report, on_not_tls, g};
+    struct mt_tls_observer obs = {on_report, on_not_tls, on_warn, g};
     struct mt_tls_session *t = mt_tls_new(k, &obs, &budget);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     struct mt_xform_chain chain[2];
@@ -344,6 +367,28 @@ static void test_resumed(void)
     }
 }
 
+/* TLS 1.3 resumed with 0-RTT data the server accepts: the early data and
+ * the EndOfEarlyData are under the early key, which the reader does not
+ * use; it passes over them (said once) and reads the rest of both sides. */
+static void test_early_data(void)
+{
+    static struct got g;
+    SSL_SESSION *sess = NULL;
+    struct conn_opts o = {.version = TLS1_3_VERSION, .resume = &sess, .early_data = 1};
+    CU_ASSERT_EQUAL_FATAL(run_conn(&w1, &o), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sess);
+    CU_ASSERT_EQUAL_FATAL(run_conn(&w1, &o), 0); /* 0-RTT accepted */
+    for (size_t step = 0; step < 3; step += 1 + (step == 0)) {
+        read_wire(&w1, w1.keylog, step, &g);
+        CU_ASSERT_STRING_EQUAL(g.text[0], "a LOGIN bob s3cret\r\nc LOGOUT\r\n");
+        CU_ASSERT_STRING_EQUAL(g.text[1], "a OK logged in\r\n");
+        CU_ASSERT_EQUAL(g.report.outcome, MT_TLS_DECRYPTED);
+        CU_ASSERT_EQUAL(g.unreadable, 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(g.warned, "0-RTT"));
+    }
+    SSL_SESSION_free(sess);
+}
+
 static void test_not_read(void)
 {
     static struct got g;
@@ -407,7 +452,7 @@ static void test_cut_records(void)
     struct mt_keylog *k = mt_keylog_new(0, NULL, NULL);
     mt_keylog_add_text(k, (const uint8_t *)w1.keylog, w1.keylog_len, "test");
     memset(&g, 0, sizeof g);
-    struct mt_tls_observer obs = {on_report, on_not_tls, &g};
+    struct mt_tls_observer obs = {on_report, on_not_tls, on_warn, &g};
     struct mt_tls_session *t = mt_tls_new(k, &obs, &budget);
     struct mt_xform_chain chain[2];
     struct top_ctx tc[2] = {{&g, 0}, {&g, 1}};
@@ -457,6 +502,7 @@ int register_tls_decrypt_suite(void)
     if (!CU_add_test(s, "TLS 1.3 suites, KeyUpdate, HelloRetryRequest", test_tls13) ||
         !CU_add_test(s, "TLS 1.2 suites, with and without encrypt-then-MAC", test_tls12) ||
         !CU_add_test(s, "resumed sessions", test_resumed) ||
+        !CU_add_test(s, "0-RTT early data", test_early_data) ||
         !CU_add_test(s, "sessions not read", test_not_read) ||
         !CU_add_test(s, "not TLS after all", test_not_tls) ||
         !CU_add_test(s, "records cut by a gap", test_cut_records))
