@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct exp_session {
     char name[STREAMS][144];
     FILE *fp[STREAMS];
     int created[STREAMS];
+    int refused[STREAMS]; /* replaced while closed: not written to again */
     struct exp_session *prev, *next;
     int listed;
     struct exp_session *all_prev, *all_next; /* every live session, freed at the
@@ -40,6 +42,7 @@ struct exporter {
     size_t open_files;
     struct exp_session *head, *tail;
     struct exp_session *all;
+    uint64_t refused; /* files replaced while closed, not written to again */
     char error[PATH_MAX + 256];
 };
 
@@ -162,20 +165,28 @@ static int create_file(struct exporter *x, struct exp_session *s, int d, char *p
 
 /* Reopens a file closed to save descriptors, to append. Something put in
  * its place meanwhile is refused: a link is not followed, and a FIFO or
- * device is neither waited on (O_NONBLOCK) nor written. */
+ * device is neither waited on (O_NONBLOCK) nor written. That one file is
+ * given up with a warning (-2); the run goes on. */
 static int reopen_file(struct exporter *x, struct exp_session *s, int d, char *path, size_t cap)
 {
     if (make_path(x, s->name[d], path, cap) != 0)
         return -1;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    struct stat st;
+    if (fd < 0 ? errno == ELOOP || errno == ENXIO || errno == EISDIR
+               : fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr,
+                "mailtap: %s: replaced by something that is not a file while mailtap ran; "
+                "not written to from here\n",
+                path);
+        if (fd >= 0)
+            close(fd);
+        s->refused[d] = 1;
+        x->refused++;
+        return -2;
+    }
     if (fd < 0) {
         snprintf(x->error, sizeof x->error, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(x->error, sizeof x->error, "%s: replaced by something that is not a file", path);
-        close(fd);
         return -1;
     }
     int fl = fcntl(fd, F_GETFL);
@@ -187,6 +198,8 @@ static int reopen_file(struct exporter *x, struct exp_session *s, int d, char *p
 static int write_data(struct exporter *x, struct exp_session *s, const struct mt_event *ev)
 {
     int d = ev->dir + (ev->type == MT_EV_DECRYPTED ? DECRYPTED : 0);
+    if (s->refused[d])
+        return 0;
     if (!s->fp[d]) {
         while (x->open_files >= x->max_open && x->head)
             if (close_files(x, x->head) != 0)
@@ -200,7 +213,7 @@ static int write_data(struct exporter *x, struct exp_session *s, const struct mt
         } else {
             fd = reopen_file(x, s, d, path, sizeof path);
             if (fd < 0)
-                return -1;
+                return fd == -2 ? 0 : -1;
         }
         s->fp[d] = fdopen(fd, s->created[d] ? "ab" : "wb");
         if (!s->fp[d]) {
@@ -280,6 +293,12 @@ static int export_finish(void *ctx)
     while (x->head)
         if (close_files(x, x->head) != 0)
             rc = -1;
+    if (x->refused)
+        fprintf(stderr,
+                "mailtap: --export: %" PRIu64
+                " files not written to their end (replaced while mailtap ran)\n",
+                x->refused);
+    x->refused = 0;
     return rc;
 }
 
@@ -301,7 +320,8 @@ int mt_export_sink(const char *dir, size_t max_open, struct mt_sink *sink, char 
 {
     struct stat st;
     if (stat(dir, &st) != 0) {
-        if (errno != ENOENT || mkdir(dir, 0777) != 0) {
+        /* Its files hold what the logins sent: for their owner alone. */
+        if (errno != ENOENT || mkdir(dir, 0700) != 0) {
             snprintf(err, errlen, "%s: %s", dir, strerror(errno));
             return -1;
         }

@@ -5,10 +5,14 @@ the key log lines are appended to a file mailtap already has open) the
 rest.
 
   stream-pcap.py PCAP N KEYS_FROM KEYS_TO
+  stream-pcap.py PCAP N --exec COMMAND
 
 Between the parts it waits a little so that mailtap has read the first
-one, copies KEYS_FROM to the end of KEYS_TO, and waits again."""
+one, copies KEYS_FROM to the end of KEYS_TO (or runs the shell COMMAND,
+e.g. to put something in the place of a file mailtap writes), and waits
+again."""
 import shutil
+import subprocess
 import struct
 import sys
 import time
@@ -28,8 +32,11 @@ def main():
     out.write(data[:off])
     out.flush()
     time.sleep(0.5)
-    with open(src, "rb") as a, open(dst, "ab") as b:
-        shutil.copyfileobj(a, b)
+    if src == "--exec":
+        subprocess.run(dst, shell=True, check=True)
+    else:
+        with open(src, "rb") as a, open(dst, "ab") as b:
+            shutil.copyfileobj(a, b)
     time.sleep(0.2)
     out.write(data[off:])
     out.flush()
