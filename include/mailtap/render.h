@@ -3,7 +3,10 @@
  * Captured bytes never reach a terminal raw: printable ASCII and well-formed
  * UTF-8 pass through; control characters, C1 controls, bidirectional
  * overrides, invalid or overlong UTF-8 and lone bytes >= 0x80 are shown as
- * escapes (\r, \t, \xNN, \u{NNNN}). */
+ * escapes (\r, \t, \xNN, \u{NNNN}), and a backslash as \\ where what
+ * follows it could be taken for an escape (before \, x, u, r, n, t, 0, a
+ * byte that is escaped, or the end), so that any rendering reads back to
+ * exactly one byte string. */
 #ifndef MAILTAP_RENDER_H
 #define MAILTAP_RENDER_H
 

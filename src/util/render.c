@@ -1,6 +1,9 @@
 /* Safe rendering of untrusted bytes (render.h): printable ASCII and
  * well-formed UTF-8 pass, everything else becomes an escape that maps back
- * to exactly one byte string; and masking of secrets. */
+ * to exactly one byte string (a backslash is doubled where what follows
+ * could be read as an escape, so that the four bytes "\x1b" never look
+ * like an ESC, while IMAP's \Seen stays as it is); and masking of
+ * secrets. */
 #include "mailtap/render.h"
 
 #include <string.h>
@@ -64,6 +67,16 @@ size_t mt_render_next(const uint8_t *p, size_t n, unsigned flags, struct mt_glyp
         return 0;
     }
     uint8_t b = p[0];
+    if (b == '\\') {
+        /* Alone only before a printable character no escape starts with;
+         * doubled before anything else, and at the end (what another call
+         * writes next is not known here). */
+        if (n > 1 && p[1] >= 0x20 && p[1] < 0x7f && !strchr("\\xurnt0", p[1]))
+            set_text(g, MT_GLYPH_TEXT, "\\", 1);
+        else
+            set_text(g, MT_GLYPH_ESCAPE, "\\\\", 2);
+        return 1;
+    }
     if (b >= 0x20 && b < 0x7f) {
         set_text(g, MT_GLYPH_TEXT, (const char *)p, 1);
         return 1;
@@ -116,7 +129,7 @@ void mt_render_file(FILE *f, const uint8_t *p, size_t n, unsigned flags, const c
     while (i < n) {
         /* Runs of printable ASCII are the common case: write them at once. */
         size_t run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7f)
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\')
             run++;
         if (run > i) {
             fwrite(p + i, 1, run - i, f);
