@@ -562,6 +562,23 @@ if [ -n "$first" ]; then
     fi
 fi
 
+# Escapes read back to one byte string: a password that spells \x1b in four
+# printable bytes is shown with its backslash doubled, one with an ESC byte
+# as \x1b, in the follow view and the credentials table alike; JSON has
+# the bytes themselves.
+$PY tests/tools/pcap-dialog.py "$TMP/esc.pcap" 'S:* OK ready\r\n' 'C:a1 LOGIN alice \\x1bpw\r\n' \
+    'S:a1 NO bad\r\n' 'C:a2 LOGIN bob \x1bpw\r\n' 'S:a2 OK\r\n'
+"$MAILTAP" -q -r "$TMP/esc.pcap" --follow >"$TMP/f" 2>&1
+"$MAILTAP" -q -r "$TMP/esc.pcap" --creds >"$TMP/c" 2>&1
+"$MAILTAP" -q -r "$TMP/esc.pcap" --json >"$TMP/j" 2>&1
+if grep -qF 'a1 LOGIN alice \\x1bpw' "$TMP/f" && grep -qF 'a2 LOGIN bob \x1bpw' "$TMP/f" &&
+    ! grep -qF 'bob \\x1bpw' "$TMP/f" && grep -qE 'alice +\\\\x1bpw$' "$TMP/c" &&
+    grep -qE 'bob +\\x1bpw$' "$TMP/c" && grep -qF '"password":"\\x1bpw"' "$TMP/j" &&
+    grep -qF '"password":"\u001bpw"' "$TMP/j"; then ok
+else
+    bad "escapes: $(cat "$TMP/f" "$TMP/c")"
+fi
+
 # --export makes its directory for its owner alone; a file replaced by a
 # link while it was closed (--max-open-files 1: each direction's file is
 # closed when the other is written) is not written through the link, that

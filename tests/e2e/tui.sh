@@ -301,6 +301,16 @@ check "stdin capture: keys reach the interface" 'imap +LOGIN +success +alice'
 keys q
 check "stdin capture: q quits" 'EXIT-STATUS=0'
 
+# --- escapes read back to one byte string ------------------------------------
+# A password spelling \x1b in four printable bytes and one with a real ESC
+# byte look different: the backslash of the first is doubled.
+$PY tests/tools/pcap-dialog.py "$TMP/esc.pcap" 'S:* OK ready\r\n' 'C:a1 LOGIN alice \\x1bpw\r\n' \
+    'S:a1 NO bad\r\n' 'C:a2 LOGIN bob \x1bpw\r\n' 'S:a2 OK\r\n'
+start 100 30 -- -r "$TMP/esc.pcap"
+check "four bytes \\x1b: the backslash doubled" 'C LOGIN +a1 LOGIN alice \\\\x1bpw'
+check "an ESC byte: \\x1b" 'C LOGIN +a2 LOGIN bob \\x1bpw'
+keys q
+
 # --- a crash leaves the terminal usable ------------------------------------
 start 100 30 -- -r "$CAP" --tui-sessions 4242
 check "crash test: interface up" 'C LOGIN +[A-Z0-9]+ LOGIN alice'
