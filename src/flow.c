@@ -53,6 +53,7 @@ struct mt_flow_table {
     size_t nbuckets;
     struct flow_list open, closed;
     struct flow *held_head, *held_tail;
+    struct flow *reading; /* the flow whose segment is being reassembled */
     size_t nflows;
     struct mt_reasm_budget budget;
     struct mt_flow_stats st;
@@ -337,6 +338,25 @@ static struct flow *new_flow(struct mt_flow_table *t, const struct flow_key *k)
     return f;
 }
 
+/* Room for a segment about to be held (--max-held): the flows that have
+ * held the longest give theirs up first; the flow being read is left to
+ * its own reassembly, which gives up its own holes. */
+static void make_held_room(void *ctx, size_t need)
+{
+    struct mt_flow_table *t = ctx;
+    struct flow *f = t->held_head;
+    while (f && t->budget.held + need > t->cfg.max_held) {
+        struct flow *next = f->hnext_held;
+        if (f != t->reading) {
+            flush_dir(t, f, MT_DIR_CLIENT);
+            flush_dir(t, f, MT_DIR_SERVER);
+            t->st.buffer_flushes++;
+            held_update(t, f);
+        }
+        f = next;
+    }
+}
+
 static void enforce_total_limit(struct mt_flow_table *t)
 {
     while (t->budget.held > t->cfg.max_held && t->held_head) {
@@ -473,7 +493,9 @@ static void reassemble(struct mt_flow_table *t, struct flow *f, enum mt_dir dir,
     uint32_t seq = payload_seq(f, r, dir, pkt);
     struct delivery d = {t, f, dir};
     struct mt_reasm_out out = out_for(&d);
+    t->reading = f;
     mt_reasm_segment(r, &t->budget, seq, pkt->payload, pkt->payload_len, &out);
+    t->reading = NULL;
     if (pkt->flags & MT_TCP_FIN)
         mt_reasm_fin(r, seq + (uint32_t)pkt->payload_len);
     held_update(t, f);
@@ -552,6 +574,9 @@ struct mt_flow_table *mt_flow_create(const struct mt_flow_config *cfg,
         t->cfg.max_flows = 1;
     t->ops = *ops;
     t->budget.max_dir = cfg->max_dir_held;
+    t->budget.max_total = cfg->max_held;
+    t->budget.make_room = make_held_room;
+    t->budget.room_ctx = t;
     /* About one bucket per flow, up to a million: chains absorb the rest. */
     t->nbuckets = 64;
     while (t->nbuckets < t->cfg.max_flows && t->nbuckets < (1u << 20))

@@ -1,17 +1,105 @@
 /* TCP reassembly of one direction: in-order bytes go out without a copy,
  * segments past a hole are held sorted (first copy wins), and a hole given
- * up on goes out as a counted gap, never as invented bytes. */
+ * up on goes out as a counted gap, never as invented bytes. Held segments
+ * are a list in stream order and a treap over the same nodes (ordered by
+ * offset, balanced by random priorities an attacker cannot see), so that
+ * a segment finds its place in O(log n) whatever order they arrive in, as
+ * the kernel's red-black out-of-order queue does. */
 #include "mailtap/reasm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailtap/siphash.h"
+
 struct mt_reasm_seg {
-    struct mt_reasm_seg *next;
+    struct mt_reasm_seg *next;         /* the list, in stream order */
+    struct mt_reasm_seg *left, *right; /* the treap */
     uint64_t off;
     size_t len;
+    uint32_t prio;
     uint8_t data[];
 };
+
+/* --- the treap ------------------------------------------------------------ */
+
+static uint32_t random_prio(void)
+{
+    static uint64_t x;
+    if (!x) {
+        uint8_t k[16];
+        mt_siphash_random_key(k);
+        memcpy(&x, k, sizeof x);
+        x |= 1;
+    }
+    x ^= x << 13; /* xorshift64 */
+    x ^= x >> 7;
+    x ^= x << 17;
+    return (uint32_t)(x >> 32);
+}
+
+/* The held segment with the greatest offset at or before off, or NULL. */
+static struct mt_reasm_seg *at_or_before(struct mt_reasm_seg *t, uint64_t off)
+{
+    struct mt_reasm_seg *best = NULL;
+    while (t) {
+        if (t->off <= off) {
+            best = t;
+            t = t->right;
+        } else {
+            t = t->left;
+        }
+    }
+    return best;
+}
+
+/* Splits t into the segments before off (*l) and the rest (*r). */
+static void split(struct mt_reasm_seg *t, uint64_t off, struct mt_reasm_seg **l,
+                  struct mt_reasm_seg **r)
+{
+    if (!t) {
+        *l = *r = NULL;
+    } else if (t->off < off) {
+        split(t->right, off, &t->right, r);
+        *l = t;
+    } else {
+        split(t->left, off, l, &t->left);
+        *r = t;
+    }
+}
+
+/* Joins two treaps, every offset of a before every one of b. */
+static struct mt_reasm_seg *merge(struct mt_reasm_seg *a, struct mt_reasm_seg *b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    if (a->prio > b->prio) {
+        a->right = merge(a->right, b);
+        return a;
+    }
+    b->left = merge(a, b->left);
+    return b;
+}
+
+static struct mt_reasm_seg *insert(struct mt_reasm_seg *t, struct mt_reasm_seg *s)
+{
+    struct mt_reasm_seg *l, *r;
+    split(t, s->off, &l, &r);
+    return merge(merge(l, s), r);
+}
+
+/* Without its first segment (the list's head). */
+static struct mt_reasm_seg *without_first(struct mt_reasm_seg *t)
+{
+    if (!t->left)
+        return t->right;
+    t->left = without_first(t->left);
+    return t;
+}
+
+/* --- reassembly --------------------------------------------------------------- */
 
 void mt_reasm_init(struct mt_reasm *r) { memset(r, 0, sizeof *r); }
 
@@ -51,6 +139,7 @@ static void unlink_head(struct mt_reasm *r, struct mt_reasm_budget *b)
 {
     struct mt_reasm_seg *s = r->held;
     r->held = s->next;
+    r->root = without_first(r->root);
     if (!r->held)
         r->held_tail = NULL;
     size_t charge = s->len + MT_REASM_SEG_OVERHEAD;
@@ -73,15 +162,30 @@ static void drain(struct mt_reasm *r, struct mt_reasm_budget *b, const struct mt
     }
 }
 
-/* Copies the parts of [off, off+n) not already held (first copy wins). */
+/* Whether need more bytes may be held by r, and by all. */
+static int fits(const struct mt_reasm *r, const struct mt_reasm_budget *b, size_t need)
+{
+    return r->held_bytes + need <= b->max_dir && (!b->max_total || b->held + need <= b->max_total);
+}
+
+/* Copies the parts of [off, off+n) not already held (first copy wins). A
+ * piece that would pass a limit is not held: it comes out as a gap. */
 static void hold(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t off, const uint8_t *p,
                  size_t n)
 {
     struct mt_reasm_seg *prev = NULL, *cur = r->held;
-    /* Common case: the segment extends the held data at its end. */
     if (r->held_tail && off >= r->held_tail->off + r->held_tail->len) {
+        /* Common case: the segment extends the held data at its end. */
         prev = r->held_tail;
         cur = NULL;
+    } else {
+        struct mt_reasm_seg *before = at_or_before(r->root, off);
+        if (before && before->off + before->len > off) {
+            cur = before; /* it overlaps: the loop steps over it */
+        } else if (before) {
+            prev = before;
+            cur = before->next;
+        }
     }
     while (n > 0) {
         while (cur && cur->off + cur->len <= off) {
@@ -105,11 +209,16 @@ static void hold(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t off, co
         size_t piece = n;
         if (cur && cur->off < off + n)
             piece = (size_t)(cur->off - off);
+        size_t charge = piece + MT_REASM_SEG_OVERHEAD;
+        if (!fits(r, b, charge))
+            return;
         struct mt_reasm_seg *s = malloc(sizeof *s + piece);
         if (!s)
             return; /* out of memory: the hole will surface as a gap */
         s->off = off;
         s->len = piece;
+        s->left = s->right = NULL;
+        s->prio = random_prio();
         memcpy(s->data, p, piece);
         s->next = cur;
         if (prev)
@@ -118,7 +227,7 @@ static void hold(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t off, co
             r->held = s;
         if (!cur)
             r->held_tail = s;
-        size_t charge = piece + MT_REASM_SEG_OVERHEAD;
+        r->root = insert(r->root, s);
         r->held_bytes += charge;
         b->held += charge;
         if (b->held > b->held_peak)
@@ -174,9 +283,22 @@ void mt_reasm_segment(struct mt_reasm *r, struct mt_reasm_budget *b, uint32_t se
             off = r->next_off;
         }
         if (off > r->next_off) {
-            hold(r, b, off, p, n);
-            while (r->held_bytes > b->max_dir && mt_reasm_skip_hole(r, b, out))
+            /* Room first, so that no limit is ever passed: others give up
+             * what they hold (--max-held), then the oldest hole here is
+             * given up (its held data goes on), or with nothing held the
+             * hole before this segment, until it fits. */
+            size_t need = n + MT_REASM_SEG_OVERHEAD;
+            if (b->max_total && b->held + need > b->max_total && b->make_room)
+                b->make_room(b->room_ctx, need);
+            if (!fits(r, b, need)) {
                 b->limit_gaps++;
+                if (r->held)
+                    mt_reasm_skip_hole(r, b, out);
+                else
+                    emit_gap(r, b, off - r->next_off, out);
+                continue;
+            }
+            hold(r, b, off, p, n);
             return;
         }
         /* In order: straight from the packet, up to the first held byte
@@ -233,8 +355,16 @@ void mt_reasm_flush(struct mt_reasm *r, struct mt_reasm_budget *b, const struct 
 
 void mt_reasm_release(struct mt_reasm *r, struct mt_reasm_budget *b)
 {
-    while (r->held)
-        unlink_head(r, b);
+    r->root = NULL; /* the list frees every node */
+    while (r->held) {
+        struct mt_reasm_seg *s = r->held;
+        r->held = s->next;
+        size_t charge = s->len + MT_REASM_SEG_OVERHEAD;
+        r->held_bytes -= charge;
+        b->held -= charge;
+        free(s);
+    }
+    r->held_tail = NULL;
 }
 
 int mt_reasm_rst_acceptable(const struct mt_reasm *r, uint32_t seq)

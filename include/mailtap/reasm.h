@@ -16,6 +16,11 @@ struct mt_reasm_seg;
 /* Shared by every direction of a flow table: limits and counters. */
 struct mt_reasm_budget {
     size_t max_dir;      /* most bytes one direction may hold out of order */
+    size_t max_total;    /* most all directions may hold together; 0: no limit */
+    /* Asked for room when a segment would pass max_total: others give up
+     * what they hold (may be NULL). */
+    void (*make_room)(void *ctx, size_t need);
+    void *room_ctx;
     size_t held;         /* bytes held now, all directions (with overhead) */
     size_t held_peak;
     uint64_t dup_bytes;  /* retransmitted or overlapping bytes dropped */
@@ -37,12 +42,13 @@ struct mt_reasm {
     uint32_t next_seq;  /* sequence number of the next byte to deliver */
     uint64_t next_off;  /* stream offset of that byte (wrap-free) */
     uint64_t fin_off;   /* stream offset of the FIN, if seen */
-    struct mt_reasm_seg *held, *held_tail;
+    struct mt_reasm_seg *held, *held_tail; /* in stream order */
+    struct mt_reasm_seg *root;             /* the same, as a search tree */
     size_t held_bytes;  /* charged bytes held by this direction */
 };
 
 /* Bytes charged per held segment on top of its payload, so that many tiny
- * segments cannot hide behind a byte limit. */
+ * segments cannot hide behind a byte limit (its header and malloc's). */
 #define MT_REASM_SEG_OVERHEAD 64
 
 /* Segments starting further than this ahead of the next expected byte are
