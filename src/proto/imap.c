@@ -65,7 +65,9 @@ static int tag_eq(const struct tag *t, const uint8_t *p, size_t n)
 }
 
 /* A literal announced at the end of a line: "{123}", "{123+}", "~{123}".
- * Returns 1 and its size, and where it starts in the line. */
+ * Returns 1 and its size, and where it starts in the line; -1 (and where
+ * it starts) for one whose size does not fit in 64 bits, a broken marker
+ * that no byte count follows; 0 for none. */
 static int literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at, int *plus)
 {
     if (n < 3 || p[n - 1] != '}')
@@ -77,15 +79,19 @@ static int literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at
     size_t end = i;
     while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
         i--;
-    if (i == end || i == 0 || p[i - 1] != '{' || end - i > 19)
+    if (i == end || i == 0 || p[i - 1] != '{')
         return 0;
-    uint64_t v = 0;
-    for (size_t k = i; k < end; k++)
-        v = v * 10 + (uint64_t)(p[k] - '0');
-    *size = v;
     *at = i - 1;
     if (*at > 0 && p[*at - 1] == '~')
         (*at)--;
+    uint64_t v = 0;
+    for (size_t k = i; k < end; k++) {
+        uint64_t d = (uint64_t)(p[k] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *size = v;
     return 1;
 }
 
@@ -227,6 +233,14 @@ static void client_line(struct imap *m, const struct mt_line *l)
                                : literal_at_end(p, n, &lit, &lit_at, &plus);
     if (l->truncated)
         lit_at = n;
+    if (has_lit < 0) {
+        /* Arguments end where the marker starts; nothing is counted as
+         * literal data (the server will refuse the command). */
+        has_lit = 0;
+        mt_emit_warning(m->s, "a literal size too large for 64 bits: not read as a literal");
+    } else if (!has_lit) {
+        lit_at = n;
+    }
     size_t pos = 0;
     struct mt_span spans[MT_MAX_SPANS];
     size_t nspans = 0;
@@ -306,6 +320,10 @@ static void server_line(struct imap *m, const struct mt_line *l)
     int plus = 0;
     int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at, &plus)
                                : literal_at_end(p, n, &lit, &lit_at, &plus);
+    if (has_lit < 0) {
+        has_lit = 0;
+        mt_emit_warning(m->s, "a literal size too large for 64 bits: not read as a literal");
+    }
     if (m->server_cont) {
         /* The rest of a response that carried a literal. */
         mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, "", l, NULL, 0);
@@ -357,6 +375,17 @@ static void server_line(struct imap *m, const struct mt_line *l)
                 m->cmd_active = 0;
                 m->literal_arg = -1;
             }
+        }
+        if (tn && m->cmd_active && tag_eq(&m->cmd_tag, p + ts, tn) &&
+            mt_raw_left(m->s, MT_DIR_CLIENT) > 0) {
+            /* The command is done for the server while its literal is still
+             * said to be coming: the size was a lie (or bytes were lost).
+             * What the client sends next is its next command. */
+            mt_cancel_raw(m->s, MT_DIR_CLIENT);
+            m->cmd_active = 0;
+            m->literal_arg = -1;
+            mt_emit_warning(m->s, "the server answered a command before the end of its literal; "
+                                  "reading commands again");
         }
         if (tn && m->starttls_waiting && tag_eq(&m->starttls_tag, p + ts, tn)) {
             m->starttls_waiting = 0;

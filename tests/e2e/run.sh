@@ -575,6 +575,23 @@ else
     bad "200000 shuffled holes: $(tail -3 "$TMP/err")"
 fi
 
+# A literal that says more than comes does not hide the logins after it:
+# the server's tagged reply ends the command; the credentials table, the
+# JSON credential events and the follow view agree on them.
+$PY tests/tools/pcap-dialog.py "$TMP/lit.pcap" 'S:* OK ready\r\n' 'C:a1 LOGIN {4000000000}\r\n' \
+    'S:+ go ahead\r\n' 'C:alice secret\r\n' 'S:a1 OK done\r\n' 'C:a2 LOGIN carol pw3\r\n' \
+    'S:a2 OK done\r\n' 'C:a3 LOGIN {18446744073709551617}\r\n' 'S:a3 BAD too big\r\n'
+"$MAILTAP" -q -r "$TMP/lit.pcap" --creds >"$TMP/c" 2>&1
+"$MAILTAP" -q -r "$TMP/lit.pcap" --json >"$TMP/j" 2>&1
+"$MAILTAP" -q -r "$TMP/lit.pcap" --follow >"$TMP/f" 2>&1
+if grep -qE 'success +carol +pw3$' "$TMP/c" && ! grep -q '18446744073709551617 ' "$TMP/c" &&
+    [ "$(grep -c '"type":"credential"' "$TMP/j")" = "$(($(wc -l <"$TMP/c") - 1))" ] &&
+    [ "$(grep -c '^\*\* credential' "$TMP/f")" = "$(($(wc -l <"$TMP/c") - 1))" ] &&
+    grep -q '"user":"carol","password":"pw3"' "$TMP/j"; then ok
+else
+    bad "literal longer than what comes: $(cat "$TMP/c" "$TMP/f")"
+fi
+
 # Escapes read back to one byte string: a password that spells \x1b in four
 # printable bytes is shown with its backslash doubled, one with an ESC byte
 # as \x1b, in the follow view and the credentials table alike; JSON has

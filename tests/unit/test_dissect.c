@@ -335,6 +335,28 @@ static void test_imap_literals_skipped(void)
     }
 }
 
+/* A literal that says more than comes: the server's tagged reply ends the
+ * command, and what the client sends next is read as commands again (a
+ * login is not lost in it, nor shown as one without a credential). A size
+ * too large for 64 bits is no literal, and no user name either. */
+static void test_imap_literal_lies(void)
+{
+    static const struct turn t[] = {
+        S("* OK ready\r\n"), C("a1 LOGIN {4000000000}\r\n"), S("+ go ahead\r\n"),
+        C("alice secret\r\n"), S("a1 OK done\r\n"), C("a2 LOGIN carol pw3\r\n"),
+        S("a2 OK done\r\n"), C("a3 LOGIN {18446744073709551617}\r\n"),
+        S("a3 BAD too big\r\n"), C("a4 LOGIN dave pw4\r\n"), S("a4 NO wrong\r\n")};
+    CHECK_CREDS(t, 143,
+                "CRED imap LOGIN/LOGIN user=alice secret\\r\\n pass=- hash=- success\n"
+                "WARN the server answered a command before the end of its literal; reading "
+                "commands again\n"
+                "CRED imap LOGIN/LOGIN user=carol pass=pw3 hash=- success\n"
+                "WARN a literal size too large for 64 bits: not read as a literal\n"
+                "CRED imap LOGIN/LOGIN user=dave pass=pw4 hash=- failure\n");
+    CHECK_LOGGED("C LOGIN|a2 LOGIN carol pw3|<carol>|!<pw3>");
+    CHECK_LOGGED("C LOGIN|a3 LOGIN {18446744073709551617}");
+}
+
 static void test_imap_starttls(void)
 {
     static const char hello[] = HELLO("imap.test");
@@ -578,6 +600,7 @@ int register_dissect_suite(void)
         !CU_add_test(s, "IMAP AUTHENTICATE", test_imap_authenticate) ||
         !CU_add_test(s, "IMAP literals", test_imap_literals_are_not_commands) ||
         !CU_add_test(s, "IMAP literals skipped", test_imap_literals_skipped) ||
+        !CU_add_test(s, "IMAP literals that lie", test_imap_literal_lies) ||
         !CU_add_test(s, "IMAP SASL-IR highlighted", test_imap_sasl_ir_highlighted) ||
         !CU_add_test(s, "IMAP literal refused", test_imap_literal_refused) ||
         !CU_add_test(s, "IMAP AUTHENTICATE reply missed", test_imap_auth_reply_missed) ||
