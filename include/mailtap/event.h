@@ -73,6 +73,8 @@ struct mt_bytes {
     const uint8_t *p;
     size_t len;
     int present;
+    int truncated; /* the wire had more than these bytes (a line cut at --max-line,
+                    * a field longer than is kept) */
 };
 
 struct mt_credential {

@@ -123,10 +123,10 @@ struct mt_pending {
     const char *via;
     uint8_t user[MT_SASL_FIELD_MAX];
     size_t user_len;
-    int has_user;
+    int has_user, user_cut;
     uint8_t password[MT_SASL_SECRET_MAX];
     size_t password_len;
-    int has_password;
+    int has_password, password_cut; /* the wire had more than is kept */
     char hash[MT_SASL_HASH_MAX];
     int has_hash;
     const char *hash_format;
@@ -168,7 +168,8 @@ void mt_sasl_release(struct mt_dsession *s, struct mt_sasl *sasl);
 /* Feed the SASL observer one client response or server challenge (base64
  * without the protocol's framing). The first message of an exchange that is
  * not valid base64 is reported as a warning. */
-unsigned mt_auth_client(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n);
+unsigned mt_auth_client(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n,
+                        int cut);
 
 /* The end of an exchange: reports what it exposed (if anything) with the
  * server's verdict r, a cancelled one as a failure. via is "AUTH" or

@@ -64,6 +64,11 @@ void mt_sasl_begin(struct mt_sasl *s, const uint8_t *mech, size_t n);
  * empty message; "*" cancels. Returns MT_SASL_EXPOSES_* flags. */
 unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n);
 
+/* The same for a message the wire had more of (a line cut at the line
+ * limit): its whole quads are decoded, and a field that runs to their end
+ * is marked truncated. */
+unsigned mt_sasl_client_cut(struct mt_sasl *s, const uint8_t *b64, size_t n);
+
 /* One server challenge as base64 text (may be empty). */
 void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n);
 

@@ -37,12 +37,14 @@ void mt_pending_set_user(struct mt_pending *p, const uint8_t *u, size_t n)
 {
     p->user_len = copy_bounded(p->user, sizeof p->user, u, n);
     p->has_user = 1;
+    p->user_cut = n > sizeof p->user;
 }
 
 void mt_pending_set_password(struct mt_pending *p, const uint8_t *pw, size_t n)
 {
     p->password_len = copy_bounded(p->password, sizeof p->password, pw, n);
     p->has_password = 1;
+    p->password_cut = n > sizeof p->password;
 }
 
 void mt_pending_set_hash(struct mt_pending *p, const char *hash, const char *format)
@@ -64,10 +66,14 @@ int mt_pending_from_sasl(struct mt_pending *p, const struct mt_sasl *sasl)
     for (; c->mech[i] && i < MT_SASL_MECH_MAX; i++)
         p->mech[i] = c->mech[i];
     p->mech[i] = '\0';
-    if (c->user.present)
+    if (c->user.present) {
         mt_pending_set_user(p, c->user.p, c->user.len);
-    if (c->password.present)
+        p->user_cut |= c->user.truncated;
+    }
+    if (c->password.present) {
         mt_pending_set_password(p, c->password.p, c->password.len);
+        p->password_cut |= c->password.truncated;
+    }
     if (c->hash.present && c->hash.len < sizeof p->hash) {
         memcpy(p->hash, c->hash.p, c->hash.len);
         p->hash[c->hash.len] = '\0';
@@ -87,8 +93,9 @@ void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_r
     c.ts = p->ts;
     c.mech = p->mech;
     c.via = p->via;
-    c.user = (struct mt_bytes){p->user, p->user_len, p->has_user};
-    c.password = (struct mt_bytes){p->password, p->password_len, p->has_password};
+    c.user = (struct mt_bytes){p->user, p->user_len, p->has_user, p->user_cut};
+    c.password =
+        (struct mt_bytes){p->password, p->password_len, p->has_password, p->password_cut};
     c.hash = p->has_hash ? p->hash : NULL;
     c.hash_format = p->has_hash ? p->hash_format : NULL;
     c.result = r;
@@ -118,11 +125,20 @@ static void warn_base64(struct mt_dsession *s, const struct mt_sasl *sasl, int b
     mt_emit_warning(s, text);
 }
 
-unsigned mt_auth_client(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n)
+unsigned mt_auth_client(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *p, size_t n,
+                        int cut)
 {
     int before = mt_sasl_cred(sasl)->invalid_base64;
-    unsigned ex = mt_sasl_client(sasl, p, n);
+    unsigned ex = cut ? mt_sasl_client_cut(sasl, p, n) : mt_sasl_client(sasl, p, n);
     warn_base64(s, sasl, before, "a client response");
+    if (cut && !mt_sasl_cred(sasl)->invalid_base64) {
+        char text[160];
+        snprintf(text, sizeof text,
+                 "SASL %s: a client response longer than --max-line was cut; what was kept "
+                 "is read, and the field it ends in is marked cut",
+                 mt_sasl_cred(sasl)->mech);
+        mt_emit_warning(s, text);
+    }
     return ex;
 }
 

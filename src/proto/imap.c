@@ -153,19 +153,31 @@ static void login_append(struct imap *m, int arg, const uint8_t *p, size_t n)
         memcpy(c->user + c->user_len, p, k);
         c->user_len += k;
         c->has_user = 1;
+        c->user_cut |= k < n;
     } else {
         size_t room = sizeof c->password - c->password_len;
         size_t k = n < room ? n : room;
         memcpy(c->password + c->password_len, p, k);
+        c->password_cut |= k < n;
         c->password_len += k;
         c->has_password = 1;
     }
 }
 
+/* Marks the LOGIN argument arg cut: the line it ends with was. */
+static void login_cut(struct imap *m, int arg)
+{
+    if (m->login && arg == 0)
+        m->login->user_cut = 1;
+    else if (m->login)
+        m->login->password_cut = 1;
+}
+
 /* Reads LOGIN arguments (atoms and quoted strings) from p[pos..n), up to a
- * literal announced at the end. Records spans for highlighting. */
+ * literal announced at the end; cut: the line was longer than is kept.
+ * Records spans for highlighting. */
 static void login_args(struct imap *m, const uint8_t *p, size_t n, size_t pos, size_t lit_at,
-                       struct mt_span *spans, size_t *nspans)
+                       int cut, struct mt_span *spans, size_t *nspans)
 {
     while (m->login_arg < 2) {
         while (pos < lit_at && p[pos] == ' ')
@@ -191,11 +203,15 @@ static void login_args(struct imap *m, const uint8_t *p, size_t n, size_t pos, s
                 spans[(*nspans)++] = (struct mt_span){start, pos - start, arg == 1};
             if (pos < n)
                 pos++; /* closing quote */
+            else if (cut)
+                login_cut(m, arg);
         } else {
             size_t start = pos;
             while (pos < lit_at && p[pos] != ' ')
                 pos++;
             login_append(m, arg, p + start, pos - start);
+            if (cut && pos == n)
+                login_cut(m, arg);
             if (*nspans < MT_MAX_SPANS)
                 spans[(*nspans)++] = (struct mt_span){start, pos - start, arg == 1};
         }
@@ -204,7 +220,7 @@ static void login_args(struct imap *m, const uint8_t *p, size_t n, size_t pos, s
 
 static void client_auth_line(struct imap *m, const struct mt_line *l)
 {
-    unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
+    unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n, l->truncated);
     struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
     uint64_t seq =
         mt_emit_sasl_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0, m->sasl);
@@ -260,7 +276,7 @@ static void client_line(struct imap *m, const struct mt_line *l)
     }
     int is_login = strcmp(m->cmd_name, "LOGIN") == 0;
     if (is_login)
-        login_args(m, p, n, pos, lit_at, spans, &nspans);
+        login_args(m, p, n, pos, lit_at, l->truncated, spans, &nspans);
     /* AUTHENTICATE: the exchange starts before the line goes out, so that
      * an initial response (SASL-IR) is highlighted in it. */
     int auth = !has_lit && !m->cmd_active && strcmp(m->cmd_name, "AUTHENTICATE") == 0;
@@ -270,7 +286,8 @@ static void client_line(struct imap *m, const struct mt_line *l)
         auth = mn > 0 && (m->sasl || (m->sasl = mt_sasl_acquire(m->s)));
         if (auth) {
             mt_sasl_begin(m->sasl, p + ms, mn);
-            unsigned ex = in ? mt_auth_client(m->s, m->sasl, p + is, in) : 0;
+            int cut = l->truncated && is + in == n;
+            unsigned ex = in ? mt_auth_client(m->s, m->sasl, p + is, in, cut) : 0;
             if (ex)
                 spans[nspans++] = (struct mt_span){is, in, (ex & MT_SASL_EXPOSES_SECRET) != 0};
         }

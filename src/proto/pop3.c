@@ -28,7 +28,7 @@ struct pop3 {
     int body_is_capa;
     uint8_t user[MT_SASL_FIELD_MAX];
     size_t user_len;
-    int has_user;
+    int has_user, user_cut;
     struct mt_pending *pending; /* PASS or APOP awaiting +OK/-ERR */
     struct mt_sasl *sasl;       /* AUTH exchange in progress */
     int in_auth;
@@ -148,7 +148,7 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
 
 static void client_auth_line(struct pop3 *p, const struct mt_line *l)
 {
-    unsigned ex = mt_auth_client(p->s, p->sasl, l->p, l->n);
+    unsigned ex = mt_auth_client(p->s, p->sasl, l->p, l->n, l->truncated);
     struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
     uint64_t seq =
         mt_emit_sasl_line(p->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp, ex ? 1 : 0, p->sasl);
@@ -192,6 +192,7 @@ static void client_user(struct pop3 *p, const struct mt_line *l, const char *lab
     memcpy(p->user, l->p + arg, k);
     p->user_len = k;
     p->has_user = 1;
+    p->user_cut = k < argn || (l->truncated && arg + argn == l->n);
     push(p, CMD_OTHER);
 }
 
@@ -203,9 +204,12 @@ static void client_pass(struct pop3 *p, const struct mt_line *l, const char *lab
     uint64_t seq = mt_emit_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp, 1);
     struct mt_pending *pd = await_verdict(p, "USER", seq);
     if (pd) {
-        if (p->has_user)
+        if (p->has_user) {
             mt_pending_set_user(pd, p->user, p->user_len);
+            pd->user_cut = p->user_cut;
+        }
         mt_pending_set_password(pd, l->p + arg, argn);
+        pd->password_cut |= l->truncated && arg + argn == l->n;
     }
     push(p, CMD_PASS);
 }
@@ -259,7 +263,8 @@ static void client_auth(struct pop3 *p, const struct mt_line *l, const char *lab
         return;
     }
     mt_sasl_begin(p->sasl, l->p + ms, mn);
-    unsigned ex = in ? mt_auth_client(p->s, p->sasl, l->p + is, in) : 0;
+    int cut = l->truncated && is + in == l->n;
+    unsigned ex = in ? mt_auth_client(p->s, p->sasl, l->p + is, in, cut) : 0;
     struct mt_span sp = {is, in, (ex & MT_SASL_EXPOSES_SECRET) != 0};
     uint64_t seq = mt_emit_sasl_line(p->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, &sp,
                                      ex ? 1 : 0, in ? p->sasl : NULL);

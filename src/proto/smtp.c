@@ -148,7 +148,7 @@ static void client_line(struct smtp *m, const struct mt_line *l)
             pop(m);
     }
     if (m->in_auth) {
-        unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n);
+        unsigned ex = mt_auth_client(m->s, m->sasl, l->p, l->n, l->truncated);
         struct mt_span sp = {0, l->n, (ex & MT_SASL_EXPOSES_SECRET) != 0};
         uint64_t seq = mt_emit_sasl_line(m->s, MT_DIR_CLIENT, MT_MSG_AUTH, "SASL", l, &sp,
                                          ex ? 1 : 0, m->sasl);
@@ -167,7 +167,8 @@ static void client_line(struct smtp *m, const struct mt_line *l)
         if (mn > 0 && (m->sasl || (m->sasl = mt_sasl_acquire(m->s)))) {
             mt_sasl_begin(m->sasl, l->p + ms, mn);
             if (in)
-                ex = mt_auth_client(m->s, m->sasl, l->p + is, in);
+                ex = mt_auth_client(m->s, m->sasl, l->p + is, in,
+                                    l->truncated && is + in == l->n);
             m->in_auth = 1;
             m->auth_starttls_offered = m->starttls_offered;
         }

@@ -70,7 +70,7 @@ static int valid_base64(const uint8_t *b64, size_t n)
 
 /* Decodes a message into s->msg. A valid message larger than s->msg is
  * decoded as far as it fits, and marked cut. Returns -1 if not base64. */
-static int decode_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
+static int decode_message(struct mt_sasl *s, const uint8_t *b64, size_t n, int cut)
 {
     s->msg_len = 0;
     s->msg_cut = 0;
@@ -83,6 +83,7 @@ static int decode_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
     if (r >= 0) {
         s->msg_len = (size_t)r;
         s->msg_ok = 1;
+        s->msg_cut = cut;
         return 0;
     }
     if (!valid_base64(b64, n))
@@ -135,14 +136,14 @@ void mt_sasl_begin(struct mt_sasl *s, const uint8_t *mech, size_t n)
     s->mech = k == n ? mech_of(s->cred.mech) : NULL;
 }
 
-static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
+static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n, int cut)
 {
     s->msg_ok = 0;
-    if (n == 1 && b64[0] == '*') {
+    if (n == 1 && b64[0] == '*' && !cut) {
         s->cred.cancelled = 1;
         return 0;
     }
-    if (decode_message(s, b64, n) != 0) {
+    if (decode_message(s, b64, n, cut) != 0) {
         s->cred.invalid_base64 = 1;
         return 0;
     }
@@ -151,7 +152,15 @@ static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n)
 
 unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
 {
-    unsigned ex = client_message(s, b64, n);
+    unsigned ex = client_message(s, b64, n, 0);
+    s->last_client = 1;
+    s->last_flags = ex;
+    return ex;
+}
+
+unsigned mt_sasl_client_cut(struct mt_sasl *s, const uint8_t *b64, size_t n)
+{
+    unsigned ex = client_message(s, b64, n - n % 4, 1);
     s->last_client = 1;
     s->last_flags = ex;
     return ex;
@@ -164,7 +173,7 @@ void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n)
     /* A challenge that is not base64 reaches the mechanism as an empty one:
      * it still replaces what the last one said (LOGIN's prompt, CRAM-MD5's
      * challenge). */
-    if (decode_message(s, b64, n) != 0)
+    if (decode_message(s, b64, n, 0) != 0)
         s->cred.invalid_base64 = 1;
     if (s->mech && s->mech->server)
         s->mech->server(s, (struct sasl_span){b64, n});

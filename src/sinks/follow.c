@@ -178,12 +178,16 @@ static void credential(struct follow *f, const struct mt_event *ev)
     fprintf(f->out, "%s** credential: %s %s via %s, user ", f->color ? BOLD : "",
             mt_proto_name(c->proto), c->mech, c->via);
     put_bytes_or_mask(f, &c->user, 0);
+    if (c->user.truncated)
+        fputs(" (cut short)", f->out);
     if (c->password.present) {
         fputs(", password ", f->out);
         put_bytes_or_mask(f, &c->password, 1);
+        if (c->password.truncated)
+            fputs(" (cut short)", f->out);
     }
     if (c->hash) {
-        struct mt_bytes h = {(const uint8_t *)c->hash, strlen(c->hash), 1};
+        struct mt_bytes h = {(const uint8_t *)c->hash, strlen(c->hash), 1, 0};
         fputs(", crackable ", f->out);
         put_bytes_or_mask(f, &h, 1);
     }

@@ -163,7 +163,7 @@ static void message(struct json *j, const struct mt_event *ev)
     /* What a SASL line decodes to: masked whole unless it is known to
      * carry only a user name. A piece of a line has none (as in follow). */
     fputs(",\"decoded\":", j->out);
-    struct mt_bytes d = {m->decoded, m->decoded_len, m->decoded != NULL && !m->partial};
+    struct mt_bytes d = {m->decoded, m->decoded_len, m->decoded != NULL && !m->partial, 0};
     if (m->decoded_secret)
         secret(j, &d);
     else if (d.present)
@@ -193,9 +193,13 @@ static void credential(struct json *j, const struct mt_event *ev)
     fputs(",\"password\":", j->out);
     secret(j, &c->password);
     fputs(",\"hash\":", j->out);
-    struct mt_bytes h = {(const uint8_t *)c->hash, c->hash ? strlen(c->hash) : 0, c->hash != NULL};
+    struct mt_bytes h = {(const uint8_t *)c->hash, c->hash ? strlen(c->hash) : 0, c->hash != NULL,
+                         0};
     secret(j, &h);
-    fprintf(j->out, ",\"result\":\"%s\",\"starttls_offered\":%s,\"tls\":%s}\n",
+    fprintf(j->out,
+            ",\"user_truncated\":%s,\"password_truncated\":%s,\"result\":\"%s\","
+            "\"starttls_offered\":%s,\"tls\":%s}\n",
+            c->user.truncated ? "true" : "false", c->password.truncated ? "true" : "false",
             mt_result_name(c->result), c->starttls_offered ? "true" : "false",
             c->tls ? "true" : "false");
 }

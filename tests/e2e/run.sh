@@ -592,6 +592,23 @@ else
     bad "literal longer than what comes: $(cat "$TMP/c" "$TMP/f")"
 fi
 
+# A SASL response longer than --max-line (10 MB of AUTH PLAIN) keeps its
+# login: user and result come out, the password marked cut in every output,
+# with a warning that says why, not that the base64 was invalid.
+$PY -c 'import base64,sys; sys.stdout.buffer.write(b"AUTH PLAIN " + base64.b64encode(b"\0alice\0" + b"p" * 7500000) + b"\r\n")' >"$TMP/auth.txt"
+$PY tests/tools/pcap-dialog.py "$TMP/auth.pcap" --port 587 'S:220 mail ESMTP\r\n' 'C:EHLO x\r\n' \
+    'S:250 mail\r\n' "C@$TMP/auth.txt" 'S:235 2.7.0 ok\r\n' 'C:QUIT\r\n' 'S:221 bye\r\n'
+"$MAILTAP" -q -r "$TMP/auth.pcap" --creds >"$TMP/c" 2>&1
+"$MAILTAP" -q -r "$TMP/auth.pcap" --json >"$TMP/j" 2>&1
+"$MAILTAP" -q -r "$TMP/auth.pcap" --follow >"$TMP/f" 2>&1
+if grep -qE 'PLAIN +success +alice +p+ \[cut short\]$' "$TMP/c" &&
+    grep -q '"user":"alice".*"user_truncated":false,"password_truncated":true,"result":"success"' "$TMP/j" &&
+    grep -q 'password p* (cut short): success' "$TMP/f" && grep -q 'longer than --max-line was cut' "$TMP/f" &&
+    ! grep -q 'not valid base64' "$TMP/f"; then ok
+else
+    bad "huge AUTH PLAIN line: $(cut -c1-150 "$TMP/c"; grep '!!' "$TMP/f")"
+fi
+
 # Escapes read back to one byte string: a password that spells \x1b in four
 # printable bytes is shown with its backslash doubled, one with an ESC byte
 # as \x1b, in the follow view and the credentials table alike; JSON has

@@ -72,8 +72,9 @@ int rec_event(void *ctx, const struct mt_event *ev, void **slot)
         put(r, "CRED %s %s/%s", mt_proto_name(c->proto), c->mech, c->via);
         put_field(r, "user", &c->user);
         put_field(r, "pass", &c->password);
-        put(r, " hash=%s %s%s\n", c->hash ? c->hash : "-", mt_result_name(c->result),
-            c->starttls_offered ? " starttls-offered" : "");
+        put(r, " hash=%s %s%s%s%s\n", c->hash ? c->hash : "-", mt_result_name(c->result),
+            c->starttls_offered ? " starttls-offered" : "", c->user.truncated ? " user-cut" : "",
+            c->password.truncated ? " pass-cut" : "");
         break;
     }
     case MT_EV_TLS:

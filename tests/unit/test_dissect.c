@@ -494,6 +494,61 @@ static void test_long_line_with_literal(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(whole.log, "|cut\n"));
 }
 
+/* Logins on lines longer than the line limit: what was kept is read, the
+ * user and result come out, and the field the line was cut in is marked
+ * cut (a SASL response decodes its whole base64 quads). */
+static void test_logins_on_cut_lines(void)
+{
+    /* AUTH PLAIN \0alice\0 + 300 'p': base64 far past a 128-byte limit */
+    static char smtp_auth[16 + 420];
+    static const char b64_head[] = "AUTH PLAIN AGFsaWNlAH";
+    memcpy(smtp_auth, b64_head, sizeof b64_head - 1);
+    size_t n = sizeof b64_head - 1;
+    while (n < sizeof smtp_auth - 2)
+        smtp_auth[n++] = 'B'; /* "BBBB" decodes to 0x04 0x10 0x41: any bytes do */
+    smtp_auth[n++] = '\r';
+    smtp_auth[n++] = '\n';
+    static struct turn t[6];
+    t[0] = (struct turn)S("220 mail ESMTP\r\n");
+    t[1] = (struct turn)C("EHLO x\r\n");
+    t[2] = (struct turn)S("250 mail\r\n");
+    t[3] = (struct turn){MT_DIR_CLIENT, smtp_auth, sizeof smtp_auth};
+    t[4] = (struct turn)S("235 2.7.0 ok\r\n");
+    t[5] = (struct turn)C("QUIT\r\n");
+    struct script sc = {587, t, 6, 128, 0};
+    creds_only(run_all_splits(&sc), creds_buf, sizeof creds_buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(creds_buf, "CRED smtp PLAIN/AUTH user=alice pass="));
+    CU_ASSERT_PTR_NOT_NULL(strstr(creds_buf, " success pass-cut\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(creds_buf, "WARN SASL PLAIN: a client response longer than"));
+    CU_ASSERT_PTR_NULL(strstr(creds_buf, "not valid base64"));
+    /* POP3 PASS and IMAP LOGIN on lines cut at the limit */
+    static char pass[200], login[200];
+    memset(pass, 'q', sizeof pass);
+    memcpy(pass, "PASS ", 5);
+    memcpy(pass + sizeof pass - 2, "\r\n", 2);
+    static struct turn p[5];
+    p[0] = (struct turn)S("+OK ready\r\n");
+    p[1] = (struct turn)C("USER carol\r\n");
+    p[2] = (struct turn)S("+OK\r\n");
+    p[3] = (struct turn){MT_DIR_CLIENT, pass, sizeof pass};
+    p[4] = (struct turn)S("-ERR [AUTH] no\r\n");
+    struct script sp = {110, p, 5, 128, 0};
+    creds_only(run_all_splits(&sp), creds_buf, sizeof creds_buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(creds_buf, "CRED pop3 USER/USER user=carol pass=qqq"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(creds_buf, " failure pass-cut\n"));
+    memset(login, 'w', sizeof login);
+    memcpy(login, "a1 LOGIN dave \"", 15);
+    memcpy(login + sizeof login - 3, "\"\r\n", 3);
+    static struct turn i[3];
+    i[0] = (struct turn)S("* OK ready\r\n");
+    i[1] = (struct turn){MT_DIR_CLIENT, login, sizeof login};
+    i[2] = (struct turn)S("a1 OK\r\n");
+    struct script si = {143, i, 3, 128, 0};
+    creds_only(run_all_splits(&si), creds_buf, sizeof creds_buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(creds_buf, "CRED imap LOGIN/LOGIN user=dave pass=www"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(creds_buf, " success pass-cut\n"));
+}
+
 /* Many sessions each holding a partial line: the shared budget bounds what
  * is held; lines that cannot get memory are cut, not grown, and counted. */
 static void test_parse_memory_budget(void)
@@ -601,6 +656,7 @@ int register_dissect_suite(void)
         !CU_add_test(s, "IMAP literals", test_imap_literals_are_not_commands) ||
         !CU_add_test(s, "IMAP literals skipped", test_imap_literals_skipped) ||
         !CU_add_test(s, "IMAP literals that lie", test_imap_literal_lies) ||
+        !CU_add_test(s, "logins on lines cut at the limit", test_logins_on_cut_lines) ||
         !CU_add_test(s, "IMAP SASL-IR highlighted", test_imap_sasl_ir_highlighted) ||
         !CU_add_test(s, "IMAP literal refused", test_imap_literal_refused) ||
         !CU_add_test(s, "IMAP AUTHENTICATE reply missed", test_imap_auth_reply_missed) ||
