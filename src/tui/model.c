@@ -157,9 +157,13 @@ static void credential(struct mt_tui_model *m, size_t si, const struct mt_event 
         note_add(&n, c->user.p, c->user.len, 0);
     else
         note_str(&n, "-");
+    if (c->user.truncated)
+        note_str(&n, " (cut short)");
     if (c->password.present) {
         note_str(&n, ", password ");
         note_add(&n, c->password.p, c->password.len, 1);
+        if (c->password.truncated)
+            note_str(&n, " (cut short)");
     }
     if (c->hash) {
         note_str(&n, ", crackable ");
@@ -203,8 +207,17 @@ static void credential(struct mt_tui_model *m, size_t si, const struct mt_event 
     const uint8_t *sec = c->password.present ? c->password.p : (const uint8_t *)c->hash;
     size_t secn = c->password.present ? c->password.len : c->hash ? strlen(c->hash) : 0;
     if (sec) {
-        safe_copy(t->secret, sizeof t->secret, sec, secn, 0);
-        safe_copy(t->masked, sizeof t->masked, sec, secn, 1);
+        /* A cut field ends in " [cut short]", as in the table: room is
+         * kept for it, so that no escape is split. */
+        static const char cut[] = " [cut short]";
+        int is_cut = (c->password.present && c->password.truncated) || c->user.truncated;
+        size_t room = sizeof t->secret - (is_cut ? sizeof cut - 1 : 0);
+        safe_copy(t->secret, room, sec, secn, 0);
+        safe_copy(t->masked, room, sec, secn, 1);
+        if (is_cut) {
+            strcat(t->secret, cut);
+            strcat(t->masked, cut);
+        }
     } else {
         snprintf(t->secret, sizeof t->secret, "-");
         snprintf(t->masked, sizeof t->masked, "-");
