@@ -1,6 +1,9 @@
 /* The flow table: finds each segment's connection by a SipHash of its
  * endpoints, tells client from server, feeds reassembly and opens, times
- * out, evicts and closes sessions within --max-flows and the held limits. */
+ * out, evicts and closes sessions within --max-flows and the held limits.
+ * Flows that have carried no byte yet (half-open: a SYN, a handshake) live
+ * in a list of their own, like the kernel's SYN queue, and are evicted
+ * before any session that has, so a SYN flood cannot push out a login. */
 #include "mailtap/flow.h"
 
 #include <stdlib.h>
@@ -24,10 +27,13 @@ struct flow_list {
     struct flow *head, *tail;
 };
 
+enum { L_NONE, L_EMBRYO, L_OPEN, L_CLOSED };
+
 struct flow {
     struct flow_key key;
     struct flow *hnext;              /* hash chain */
-    struct flow *prev, *next;        /* open list (by activity) or closed list */
+    struct flow *prev, *next;        /* its list (by activity, or by closing) */
+    int list;                        /* which: L_EMBRYO (no byte yet), L_OPEN, L_CLOSED */
     struct flow *hprev, *hnext_held; /* flows holding out-of-order data */
     int in_held;
     int closed;
@@ -51,7 +57,7 @@ struct mt_flow_table {
     struct mt_stream_ops ops;
     struct flow **buckets;
     size_t nbuckets;
-    struct flow_list open, closed;
+    struct flow_list embryo, open, closed;
     struct flow *held_head, *held_tail;
     struct flow *reading; /* the flow whose segment is being reassembled */
     size_t nflows;
@@ -75,6 +81,23 @@ static void list_remove(struct flow_list *l, struct flow *f)
     else
         l->tail = f->prev;
     f->prev = f->next = NULL;
+}
+
+static void list_append(struct flow_list *l, struct flow *f);
+
+static struct flow_list *list_of(struct mt_flow_table *t, int id)
+{
+    return id == L_EMBRYO ? &t->embryo : id == L_OPEN ? &t->open : &t->closed;
+}
+
+/* Moves f to the end of list id (L_NONE: out of every list). */
+static void move_to(struct mt_flow_table *t, struct flow *f, int id)
+{
+    if (f->list != L_NONE)
+        list_remove(list_of(t, f->list), f);
+    f->list = id;
+    if (id != L_NONE)
+        list_append(list_of(t, id), f);
 }
 
 static void list_append(struct flow_list *l, struct flow *f)
@@ -127,6 +150,8 @@ static void ensure_open(struct mt_flow_table *t, struct flow *f)
     if (f->opened)
         return;
     f->opened = 1;
+    if (f->list == L_EMBRYO)
+        move_to(t, f, L_OPEN); /* a session now: no longer evicted first */
     f->info.id = ++t->next_id;
     t->st.sessions++;
     f->session = t->ops.open ? t->ops.open(t->ops.ctx, &f->info) : NULL;
@@ -169,6 +194,8 @@ static void finish_session(struct mt_flow_table *t, struct flow *f, enum mt_clos
     if (f->opened && t->ops.close)
         t->ops.close(t->ops.ctx, f->session, why, t->now);
     f->opened = 0;
+    if (f->list == L_OPEN)
+        move_to(t, f, L_EMBRYO); /* what comes next starts from nothing */
     f->session = NULL;
     for (int i = 0; i < 2; i++) {
         mt_reasm_release(&f->rs[i], &t->budget);
@@ -192,7 +219,7 @@ static void destroy_flow(struct mt_flow_table *t, struct flow *f)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = f->hnext;
-    list_remove(f->closed ? &t->closed : &t->open, f);
+    move_to(t, f, L_NONE);
     for (int i = 0; i < 2; i++)
         mt_reasm_release(&f->rs[i], &t->budget);
     held_update(t, f);
@@ -202,10 +229,9 @@ static void destroy_flow(struct mt_flow_table *t, struct flow *f)
 
 static void retire(struct mt_flow_table *t, struct flow *f)
 {
-    list_remove(&t->open, f);
     f->closed = 1;
     f->closed_ts = t->now;
-    list_append(&t->closed, f);
+    move_to(t, f, L_CLOSED);
 }
 
 static mt_time_us linger_us(const struct mt_flow_table *t)
@@ -217,12 +243,15 @@ static mt_time_us linger_us(const struct mt_flow_table *t)
 static void expire(struct mt_flow_table *t)
 {
     mt_time_us idle = (mt_time_us)t->cfg.idle_timeout_s * 1000000;
-    while (t->open.head && t->open.head->last_ts + idle < t->now) {
-        struct flow *f = t->open.head;
-        if (f->opened)
-            t->st.timed_out++;
-        finish_session(t, f, MT_CLOSE_TIMEOUT);
-        destroy_flow(t, f);
+    for (int l = L_EMBRYO; l <= L_OPEN; l++) {
+        struct flow_list *fl = list_of(t, l);
+        while (fl->head && fl->head->last_ts + idle < t->now) {
+            struct flow *f = fl->head;
+            if (f->opened)
+                t->st.timed_out++;
+            finish_session(t, f, MT_CLOSE_TIMEOUT);
+            destroy_flow(t, f);
+        }
     }
     mt_time_us linger = linger_us(t);
     while (t->closed.head && t->closed.head->closed_ts + linger < t->now)
@@ -236,6 +265,12 @@ static void make_room(struct mt_flow_table *t)
     while (t->nflows >= t->cfg.max_flows) {
         if (t->closed.head) {
             destroy_flow(t, t->closed.head);
+        } else if (t->embryo.head) {
+            /* Half-open flows go first: they hold nothing yet. */
+            t->st.half_open_evicted++;
+            struct flow *f = t->embryo.head;
+            finish_session(t, f, MT_CLOSE_EVICTED);
+            destroy_flow(t, f);
         } else if (t->open.head) {
             struct flow *f = t->open.head;
             if (f->opened)
@@ -330,7 +365,7 @@ static struct flow *new_flow(struct mt_flow_table *t, const struct flow_key *k)
     size_t b = bucket_of(t, k);
     f->hnext = t->buckets[b];
     t->buckets[b] = f;
-    list_append(&t->open, f);
+    move_to(t, f, L_EMBRYO);
     t->nflows++;
     t->st.flows++;
     if (t->nflows > t->st.peak_flows)
@@ -411,9 +446,8 @@ static struct flow *flow_for(struct mt_flow_table *t, const struct mt_packet *pk
             return NULL;
         }
         /* A new connection on an address/port pair used before. */
-        list_remove(&t->closed, f);
         f->closed = 0;
-        list_append(&t->open, f);
+        move_to(t, f, L_EMBRYO);
         f->reuse++;
         begin_connection(t, f, pkt, src_side);
     } else if (syn_only && f->client_side == src_side && f->syn[MT_DIR_CLIENT] &&
@@ -461,8 +495,8 @@ static void remember_ack_and_syn(struct flow *f, enum mt_dir dir, enum mt_dir pe
 static void touch(struct mt_flow_table *t, struct flow *f)
 {
     f->last_ts = t->now;
-    list_remove(&t->open, f);
-    list_append(&t->open, f);
+    if (f->list == L_EMBRYO || f->list == L_OPEN)
+        move_to(t, f, f->list);
 }
 
 /* The sequence number of pkt's first payload byte, the direction's stream
@@ -541,6 +575,11 @@ void mt_flow_tick(struct mt_flow_table *t, mt_time_us now)
 
 void mt_flow_finish(struct mt_flow_table *t)
 {
+    while (t->embryo.head) {
+        struct flow *f = t->embryo.head;
+        finish_session(t, f, MT_CLOSE_END);
+        destroy_flow(t, f);
+    }
     while (t->open.head) {
         struct flow *f = t->open.head;
         finish_session(t, f, MT_CLOSE_END);
@@ -594,6 +633,8 @@ void mt_flow_destroy(struct mt_flow_table *t)
 {
     if (!t)
         return;
+    while (t->embryo.head)
+        destroy_flow(t, t->embryo.head);
     while (t->open.head)
         destroy_flow(t, t->open.head);
     while (t->closed.head)

@@ -201,6 +201,17 @@ static int add_sinks(struct app *a)
     return 0;
 }
 
+static void tui_counts(void *ctx, uint64_t *packets, uint64_t *drops, uint64_t *evicted,
+                       uint64_t *half_open_evicted)
+{
+    struct mt_pipeline_counts c;
+    mt_pipeline_counts(ctx, &c);
+    *packets = c.packets;
+    *drops = c.drops;
+    *evicted = c.evicted;
+    *half_open_evicted = c.half_open_evicted;
+}
+
 /* The interactive view runs the one event loop and pumps the pipeline. */
 static int run_tui(struct app *a)
 {
@@ -210,7 +221,7 @@ static int run_tui(struct app *a)
              filter ? filter : "", filter ? "'" : "");
     struct mt_tui_source src = {.name = name, .live = mt_capture_is_live(a->cap),
                                 .replay = a->o.replay > 0, .fd = mt_capture_fd(a->cap),
-                                .pump = mt_pipeline_step, .counts = mt_pipeline_counts,
+                                .pump = mt_pipeline_step, .counts = tui_counts,
                                 .pause = mt_pipeline_pause, .ctx = &a->pl};
     struct mt_tui_opts to = {.color = use_color(a->o.color), .mask = a->o.mask};
     int src_status = MT_STEP_END, status = 0;

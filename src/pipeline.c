@@ -116,11 +116,15 @@ void mt_pipeline_pause(void *ctx, int paused)
     mt_capture_pause_replay(pl->cap, paused);
 }
 
-void mt_pipeline_counts(void *ctx, uint64_t *packets, uint64_t *drops)
+void mt_pipeline_counts(void *ctx, struct mt_pipeline_counts *c)
 {
     struct mt_pipeline *pl = ctx;
-    *packets = pl->packets;
-    *drops = mt_capture_drops(pl->cap);
+    struct mt_flow_stats st;
+    mt_flow_get_stats(pl->flows, &st);
+    c->packets = pl->packets;
+    c->drops = mt_capture_drops(pl->cap);
+    c->evicted = st.evicted;
+    c->half_open_evicted = st.half_open_evicted;
 }
 
 void mt_pipeline_finish(struct mt_pipeline *pl)
@@ -191,6 +195,12 @@ static void summary_flows(const struct mt_flow_stats *st, FILE *f)
                 " holes given up (--max-dir-held), %" PRIu64 " segments out of window\n",
                 st->evicted, st->timed_out, st->buffer_flushes, st->limit_gaps,
                 st->out_of_window);
+    if (st->half_open_evicted)
+        fprintf(f,
+                "mailtap: the flow table was full (--max-flows): %" PRIu64
+                " half-open connections that carried no byte evicted before any session "
+                "(a SYN flood?)\n",
+                st->half_open_evicted);
     fprintf(f, "mailtap: peak %zu flows, %zu bytes held out of order\n", st->peak_flows,
             st->peak_held);
 }

@@ -37,7 +37,8 @@ struct mt_flow_stats {
     uint64_t stray;          /* segments for no known flow that cannot start one */
     uint64_t flows;          /* flows created */
     uint64_t sessions;       /* sessions that carried data */
-    uint64_t evicted;        /* live flows evicted because the table was full */
+    uint64_t evicted;        /* sessions evicted because the table was full */
+    uint64_t half_open_evicted; /* flows that carried no byte, evicted first (a SYN flood) */
     uint64_t timed_out;      /* flows closed by the idle timeout */
     uint64_t buffer_flushes; /* flows whose held data was given up for the total limit */
     uint64_t late;           /* segments for connections already closed */

@@ -53,7 +53,13 @@ enum mt_run_result mt_pipeline_replay(struct mt_pipeline *pl);
  * to max frames, returns an enum mt_step_result; ctx is the pipeline. */
 int mt_pipeline_step(void *ctx, unsigned max, int64_t *wait_us);
 void mt_pipeline_pause(void *ctx, int paused);
-void mt_pipeline_counts(void *ctx, uint64_t *packets, uint64_t *drops);
+/* What the interface's status line shows of the capture. */
+struct mt_pipeline_counts {
+    uint64_t packets, drops;          /* frames seen; dropped by the kernel (live) */
+    uint64_t evicted;                 /* sessions evicted: the flow table was full */
+    uint64_t half_open_evicted;       /* flows with no byte yet evicted first (a flood) */
+};
+void mt_pipeline_counts(void *ctx, struct mt_pipeline_counts *c);
 
 /* Ends the sessions still open (a loop left before the source ended). */
 void mt_pipeline_finish(struct mt_pipeline *pl);

@@ -20,8 +20,10 @@ struct mt_tui_source {
     /* Processes up to max frames; returns an enum mt_step_result (capture.h),
      * with *wait_us when a replayed frame is not due yet. */
     int (*pump)(void *ctx, unsigned max, int64_t *wait_us);
-    /* Frames seen, and frames the kernel dropped (live). */
-    void (*counts)(void *ctx, uint64_t *packets, uint64_t *drops);
+    /* Frames seen, frames the kernel dropped (live), sessions evicted
+     * from a full flow table, and half-open flows evicted before them. */
+    void (*counts)(void *ctx, uint64_t *packets, uint64_t *drops, uint64_t *evicted,
+                   uint64_t *half_open_evicted);
     /* The user paused (1) or resumed (0) reading; may be NULL. */
     void (*pause)(void *ctx, int paused);
     void *ctx;

@@ -53,7 +53,7 @@ static void fmt_clock(mt_time_us t, char *out, size_t cap)
  * its head, the name of the source, the counts and what limits kept out. */
 #define STATUS_PREFIX " mailtap  "
 struct status {
-    uint64_t packets, drops, spool_dropped;
+    uint64_t packets, drops, spool_dropped, evicted, half_open;
     int not_kept;
     const char *state;
     char clock[32];
@@ -75,11 +75,19 @@ static void status_counts(const struct ui *u, struct status *st, int brief)
              brief ? " " : "  ", (unsigned long long)st->packets, w[0], u->m->n, w[1], u->m->nc,
              w[2], (unsigned long long)st->drops, w[3], st->clock, st->state,
              u->mask ? "  MASKED" : "");
+    size_t k = 0;
     if (st->not_kept)
-        snprintf(st->kept, sizeof st->kept, "  | not kept: %llu %s%s%llu %s%s%llu lines%s",
-                 (unsigned long long)u->m->sessions_not_kept, w[1], after[brief][0],
-                 (unsigned long long)u->m->creds_not_kept, w[2], after[brief][1],
-                 (unsigned long long)st->spool_dropped, after[brief][2]);
+        k = (size_t)snprintf(st->kept, sizeof st->kept,
+                             "  | not kept: %llu %s%s%llu %s%s%llu lines%s",
+                             (unsigned long long)u->m->sessions_not_kept, w[1], after[brief][0],
+                             (unsigned long long)u->m->creds_not_kept, w[2], after[brief][1],
+                             (unsigned long long)st->spool_dropped, after[brief][2]);
+    /* A full flow table: what it pushed out, and whether a flood did. */
+    if ((st->evicted || st->half_open) && k < sizeof st->kept)
+        snprintf(st->kept + k, sizeof st->kept - k, "  | %s: %llu %s, %llu half-open%s",
+                 brief ? "evicted" : "flow table full, evicted",
+                 (unsigned long long)st->evicted, w[1], (unsigned long long)st->half_open,
+                 st->half_open && !brief ? " (SYN flood?)" : "");
 }
 
 /* The counts, the state and what a limit kept out matter more than a
@@ -118,7 +126,7 @@ static void draw_status(struct ui *u)
 {
     struct status st;
     memset(&st, 0, sizeof st);
-    u->src->counts(u->src->ctx, &st.packets, &st.drops);
+    u->src->counts(u->src->ctx, &st.packets, &st.drops, &st.evicted, &st.half_open);
     int64_t secs = (ui_now_us() - u->started_us) / 1000000;
     st.state = u->paused ? "PAUSED" : u->src->live ? "LIVE" : u->src->replay ? "REPLAY" : "FILE";
     struct mt_spool_stats sst;

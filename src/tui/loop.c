@@ -243,8 +243,8 @@ static void follow_model(struct ui *u)
 static int64_t draw_when_due(struct ui *u, struct frame *f, int64_t wait_us)
 {
     int64_t t = ui_now_us();
-    uint64_t packets = 0, drops = 0;
-    u->src->counts(u->src->ctx, &packets, &drops);
+    uint64_t packets = 0, drops = 0, evicted = 0, half_open = 0;
+    u->src->counts(u->src->ctx, &packets, &drops, &evicted, &half_open);
     if (packets != f->packets || drops != f->drops || t - f->last_draw >= 1000000)
         f->dirty = 1;
     int stale = f->dirty || u->m->changes != u->drawn_changes;

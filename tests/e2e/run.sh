@@ -609,6 +609,19 @@ else
     bad "huge AUTH PLAIN line: $(cut -c1-150 "$TMP/c"; grep '!!' "$TMP/f")"
 fi
 
+# A SYN flood in the middle of a login (70,000 spoofed SYNs between the
+# user name and the password, more than --max-flows) evicts half-open flows,
+# not the session: the login comes out whole, and the summary says what the
+# flood evicted.
+$PY tests/tools/pcap-flood.py "$TMP/flood.pcap" --syns 70000
+"$MAILTAP" -r "$TMP/flood.pcap" --creds >"$TMP/c" 2>"$TMP/err"
+if grep -qE 'LOGIN +success +erin +Flood-Proof-1$' "$TMP/c" &&
+    grep -qE '^mailtap: the flow table was full \(--max-flows\): [0-9]+ half-open connections' "$TMP/err" &&
+    ! grep -q 'sessions evicted' "$TMP/err"; then ok
+else
+    bad "SYN flood during a login: $(cat "$TMP/c" "$TMP/err")"
+fi
+
 # Escapes read back to one byte string: a password that spells \x1b in four
 # printable bytes is shown with its backslash doubled, one with an ESC byte
 # as \x1b, in the follow view and the credentials table alike; JSON has

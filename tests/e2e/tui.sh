@@ -301,6 +301,14 @@ check "stdin capture: keys reach the interface" 'imap +LOGIN +success +alice'
 keys q
 check "stdin capture: q quits" 'EXIT-STATUS=0'
 
+# --- a SYN flood is on the status line ----------------------------------------
+$PY tests/tools/pcap-flood.py "$TMP/flood.pcap" --syns 70000
+start 200 30 -- -r "$TMP/flood.pcap"
+check "SYN flood: the status line says what it evicted" \
+    'flow table full, evicted: 0 sessions, [0-9]+ half-open \(SYN flood\?\)'
+check "SYN flood: the login survives it" 'C [A-Z]+ +Rmxvb2QtUHJvb2YtMQ=='
+keys q
+
 # --- escapes read back to one byte string ------------------------------------
 # A password spelling \x1b in four printable bytes and one with a real ESC
 # byte look different: the backslash of the first is doubled.

@@ -291,6 +291,36 @@ static void test_max_flows_evicts_oldest(void)
     mt_flow_destroy(t);
 }
 
+/* A SYN flood against a full table: half-open flows go first, so the
+ * session in the middle of its login survives it, and the evictions are
+ * counted as half-open ones, not as sessions. */
+static void test_syn_flood_spares_sessions(void)
+{
+    struct mt_flow_table *t = make_table(8, 1 << 20, 600);
+    handshake(t, 1, 40000, 1);
+    send_pkt(t, 1, 1, 40000, 143, 1001, PA, "a1 LOGIN alice ", 1);
+    for (uint32_t i = 0; i < 5000; i++) /* SYNs that never go further */
+        send_pkt(t, 1, (uint8_t)(3 + i % 200), (uint16_t)(2000 + i / 200), 143, i, SYN, NULL, 2);
+    send_pkt(t, 1, 1, 40000, 143, 1016, PA, "secret\r\n", 3);
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.evicted, 0);
+    CU_ASSERT_EQUAL(st.half_open_evicted, 5000 - 7);
+    CU_ASSERT(st.peak_flows <= 8);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec.log, "C1:a1 LOGIN alice |C1:secret\r\n|"));
+    CU_ASSERT_PTR_NULL(strstr(rec.log, "close 1 evicted"));
+    /* With no half-open flow left to go, a session is evicted, and counted
+     * as one. */
+    for (uint8_t c = 2; c <= 10; c++) {
+        handshake(t, c, 41000, 4);
+        send_pkt(t, 1, c, 41000, 143, 1001, PA, "x", 4);
+    }
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT(st.evicted >= 1);
+    mt_flow_finish(t);
+    mt_flow_destroy(t);
+}
+
 static void test_total_held_limit(void)
 {
     /* Room for about two held segments in all. */
@@ -356,6 +386,7 @@ int register_flow_suite(void)
            !CU_add_test(s, "idle timeout", test_idle_timeout) ||
            !CU_add_test(s, "flow limit evicts the oldest", test_max_flows_evicts_oldest) ||
            !CU_add_test(s, "total held-bytes limit", test_total_held_limit) ||
+           !CU_add_test(s, "a SYN flood spares sessions", test_syn_flood_spares_sessions) ||
            !CU_add_test(s, "stray packets start nothing", test_stray_packets_ignored) ||
            !CU_add_test(s, "flood of flows stays bounded", test_flood_bounded);
 }
