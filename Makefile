@@ -3,6 +3,7 @@
 #   make check      unit and end-to-end tests, then again under ASan+UBSan
 #   make demo       install what is missing, build, show mailtap on a capture
 #   make bench      large-capture benchmark (see docs/performance.md)
+#   make soak       30 minutes of live capture at a steady rate (root)
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -61,7 +62,7 @@ UNIT_BIN := $(BUILD)/unit-tests
 
 FUZZ_SECS ?= 60
 
-.PHONY: all check fuzz fuzz-pipeline fuzz-keylog check-normal check-sanitize unit e2e demo bench install uninstall clean captures
+.PHONY: all check fuzz fuzz-pipeline fuzz-keylog check-normal check-sanitize unit e2e demo bench soak install uninstall clean captures
 
 all: $(BIN)
 
@@ -119,6 +120,10 @@ demo:
 
 bench: $(BIN)
 	scripts/bench.sh
+
+# Live capture for 30 minutes at a steady rate (root): memory stays flat.
+soak: $(BIN)
+	scripts/soak.sh
 
 captures:
 	captures/make-captures.sh
