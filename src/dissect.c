@@ -674,9 +674,30 @@ struct mt_dissector *mt_dissector_create(struct mt_bus *bus, const struct mt_dis
 
 void mt_dissector_destroy(struct mt_dissector *d) { free(d); }
 
+/* Copies of the same bytes that differ: the first is what was read, the
+ * session is told where the other differed. */
+static void on_conflict(void *ctx, void *session, enum mt_dir dir, uint64_t off, uint64_t n,
+                        mt_time_us ts)
+{
+    (void)ctx;
+    struct mt_dsession *s = session;
+    if (!s)
+        return;
+    s->now = ts;
+    s->state.conflict_bytes += n;
+    s->d->st.conflict_bytes += n;
+    char text[200];
+    snprintf(text, sizeof text,
+             "a copy of the %s's bytes differed from the first one: %llu bytes from stream "
+             "offset %llu (the first copy is kept)",
+             dir == MT_DIR_CLIENT ? "client" : "server", (unsigned long long)n,
+             (unsigned long long)off);
+    mt_emit_warning(s, text);
+}
+
 struct mt_stream_ops mt_dissector_stream_ops(struct mt_dissector *d)
 {
-    return (struct mt_stream_ops){on_open, on_data, on_gap, on_close, d};
+    return (struct mt_stream_ops){on_open, on_data, on_gap, on_close, d, on_conflict};
 }
 
 void mt_dissector_get_stats(const struct mt_dissector *d, struct mt_dissect_stats *out)

@@ -171,9 +171,16 @@ static void on_gap(void *ctx, uint64_t n)
     d->t->ops.gap(d->t->ops.ctx, d->f->session, d->dir, n, d->t->now);
 }
 
+static void on_conflict(void *ctx, uint64_t off, uint64_t n)
+{
+    struct delivery *d = ctx;
+    if (d->t->ops.conflict && d->f->opened)
+        d->t->ops.conflict(d->t->ops.ctx, d->f->session, d->dir, off, n, d->t->now);
+}
+
 static struct mt_reasm_out out_for(struct delivery *d)
 {
-    return (struct mt_reasm_out){on_data, on_gap, d};
+    return (struct mt_reasm_out){on_data, on_gap, on_conflict, d};
 }
 
 static void flush_dir(struct mt_flow_table *t, struct flow *f, enum mt_dir dir)

@@ -235,6 +235,11 @@ static void summary_dissector(const struct mt_pipeline *pl, FILE *f)
                 "mailtap: %" PRIu64 " session directions not readable to their end (a transform "
                 "gave up; %" PRIu64 " bytes after that not read)\n",
                 ds.unreadable_dirs, ds.unread_bytes);
+    if (ds.conflict_bytes)
+        fprintf(f,
+                "mailtap: %" PRIu64 " bytes of copies differed from the first copy taken "
+                "(each session warned)\n",
+                ds.conflict_bytes);
     if (ds.lines_truncated)
         fprintf(f,
                 "mailtap: %" PRIu64 " lines longer than --max-line cut (%" PRIu64

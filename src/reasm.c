@@ -162,6 +162,23 @@ static void drain(struct mt_reasm *r, struct mt_reasm_budget *b, const struct mt
     }
 }
 
+/* Bytes at off that a held segment s also has: those that differ are told
+ * (the first copy, s, is kept). */
+static void compare(struct mt_reasm_budget *b, const struct mt_reasm_seg *s, uint64_t off,
+                    const uint8_t *p, size_t n, const struct mt_reasm_out *out)
+{
+    const uint8_t *q = s->data + (off - s->off);
+    if (memcmp(q, p, n) == 0)
+        return;
+    uint64_t first = 0, differ = 0;
+    for (size_t i = 0; i < n; i++)
+        if (q[i] != p[i] && differ++ == 0)
+            first = i;
+    b->conflict_bytes += differ;
+    if (out->conflict)
+        out->conflict(out->ctx, off + first, differ);
+}
+
 /* Whether need more bytes may be held by r, and by all. */
 static int fits(const struct mt_reasm *r, const struct mt_reasm_budget *b, size_t need)
 {
@@ -171,7 +188,7 @@ static int fits(const struct mt_reasm *r, const struct mt_reasm_budget *b, size_
 /* Copies the parts of [off, off+n) not already held (first copy wins). A
  * piece that would pass a limit is not held: it comes out as a gap. */
 static void hold(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t off, const uint8_t *p,
-                 size_t n)
+                 size_t n, const struct mt_reasm_out *out)
 {
     struct mt_reasm_seg *prev = NULL, *cur = r->held;
     if (r->held_tail && off >= r->held_tail->off + r->held_tail->len) {
@@ -194,6 +211,7 @@ static void hold(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t off, co
         }
         if (cur && cur->off <= off) {
             uint64_t covered = cur->off + cur->len - off;
+            compare(b, cur, off, p, covered < n ? (size_t)covered : n, out);
             if (covered >= n) {
                 b->dup_bytes += n;
                 return;
@@ -298,14 +316,22 @@ void mt_reasm_segment(struct mt_reasm *r, struct mt_reasm_budget *b, uint32_t se
                     emit_gap(r, b, off - r->next_off, out);
                 continue;
             }
-            hold(r, b, off, p, n);
+            hold(r, b, off, p, n, out);
             return;
         }
         /* In order: straight from the packet, up to the first held byte
          * (held bytes arrived first, so they win where copies overlap). */
         size_t now = n;
-        if (r->held && r->held->off < off + n)
+        if (r->held && r->held->off < off + n) {
             now = (size_t)(r->held->off - off);
+            /* What this segment has of the held ones after it: told if it
+             * differs (they came first and are what is delivered). */
+            uint64_t end = off + n;
+            for (const struct mt_reasm_seg *s = r->held; s && s->off < end; s = s->next) {
+                uint64_t e = s->off + s->len < end ? s->off + s->len : end;
+                compare(b, s, s->off, p + (s->off - off), (size_t)(e - s->off), out);
+            }
+        }
         deliver(r, p, now, out);
         p += now;
         n -= now;

@@ -56,6 +56,7 @@ void mt_dissector_destroy(struct mt_dissector *d);
 struct mt_stream_ops mt_dissector_stream_ops(struct mt_dissector *d);
 
 struct mt_dissect_stats {
+    uint64_t conflict_bytes;  /* bytes a copy carried otherwise (per session: warnings) */
     uint64_t lines_truncated; /* lines longer than --max-line */
     uint64_t bytes_dropped;   /* their bytes past the limit */
     uint64_t credentials;

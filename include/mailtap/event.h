@@ -114,6 +114,7 @@ struct mt_session_state {
     uint64_t credentials;
     uint64_t bytes[2];    /* per direction */
     uint64_t messages;
+    uint64_t conflict_bytes; /* bytes a copy carried otherwise than the first */
 };
 
 /* An event: what happened, when, to which session, then what its type

@@ -24,6 +24,7 @@ struct mt_reasm_budget {
     size_t held;         /* bytes held now, all directions (with overhead) */
     size_t held_peak;
     uint64_t dup_bytes;  /* retransmitted or overlapping bytes dropped */
+    uint64_t conflict_bytes; /* of those, held bytes a copy said otherwise */
     uint64_t gaps;       /* holes delivered as gaps */
     uint64_t gap_bytes;
     uint64_t limit_gaps; /* of those, forced by the per-direction limit */
@@ -33,6 +34,10 @@ struct mt_reasm_budget {
 struct mt_reasm_out {
     void (*data)(void *ctx, const uint8_t *p, size_t n);
     void (*gap)(void *ctx, uint64_t n);
+    /* A copy of bytes already held carried other bytes (an evasion since
+     * Ptacek and Newsham, 1998): n of them differed, the first at stream
+     * offset off. The first copy is kept. May be NULL. */
+    void (*conflict)(void *ctx, uint64_t off, uint64_t n);
     void *ctx;
 };
 

@@ -20,6 +20,10 @@ struct mt_stream_ops {
     /* The session is over; nothing more will be said of it. */
     void (*close)(void *ctx, void *session, enum mt_close_reason why, mt_time_us ts);
     void *ctx;
+    /* A copy of bytes of dir carried others than those taken: n bytes
+     * differed, the first at stream offset off (may be NULL). */
+    void (*conflict)(void *ctx, void *session, enum mt_dir dir, uint64_t off, uint64_t n,
+                     mt_time_us ts);
 };
 
 #endif

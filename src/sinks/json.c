@@ -250,9 +250,10 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
             fprintf(j->out,
                     ",\"client_bytes\":%" PRIu64 ",\"server_bytes\":%" PRIu64
                     ",\"messages\":%" PRIu64 ",\"credentials\":%" PRIu64
-                    ",\"tls\":%s,\"starttls\":%s",
+                    ",\"conflicting_bytes\":%" PRIu64 ",\"tls\":%s,\"starttls\":%s",
                     st->bytes[MT_DIR_CLIENT], st->bytes[MT_DIR_SERVER], st->messages,
-                    st->credentials, st->tls ? "true" : "false", st->starttls ? "true" : "false");
+                    st->credentials, st->conflict_bytes, st->tls ? "true" : "false",
+                    st->starttls ? "true" : "false");
         fputs("}\n", j->out);
         break;
     }

@@ -7,7 +7,10 @@
 Each TURN is C:TEXT (client to server) or S:TEXT, TEXT with Python
 backslash escapes (\\r\\n, \\x1b, \\\\); C@FILE / S@FILE take the bytes of
 FILE. A turn is sent in segments of at most --mss bytes (default 1448),
-each acknowledged. The session opens with a three-way handshake and ends
+each acknowledged. For out-of-order and overlapping segments: C~OFF:TEXT
+sends one segment with TEXT at stream offset OFF of that side (0 is its
+first byte) without moving on, and C!OFF moves that side's next byte to
+OFF (after sending the pieces of a range with ~). The session opens with a three-way handshake and ends
 with FIN both ways. Checksums are correct; timestamps step by 1 ms.
 """
 import argparse
@@ -39,11 +42,16 @@ def frame(src, dst, seq, ack, flags, payload=b""):
 
 def turn_bytes(t):
     side, how, text = t[0], t[1], t[2:]
-    if side not in "CS" or how not in ":@":
+    if side not in "CS" or how not in ":@~!":
         sys.exit("pcap-dialog: a turn is C:TEXT, S:TEXT, C@FILE or S@FILE: %r" % t)
     if how == "@":
         with open(text, "rb") as f:
             return side, f.read()
+    if how == "!":
+        return side, int(text)
+    if how == "~":
+        off, _, text = text.partition(":")
+        return side, (int(off), text.encode("latin-1").decode("unicode_escape").encode("latin-1"))
     return side, text.encode("latin-1").decode("unicode_escape").encode("latin-1")
 
 
@@ -61,10 +69,19 @@ def main():
     frames.append(frame(CLIENT, server, seq["C"] - 1, 0, 0x02))
     frames.append(frame(server, CLIENT, seq["S"] - 1, seq["C"], 0x12))
     frames.append(frame(CLIENT, server, seq["C"], seq["S"], 0x10))
+    first = {"C": seq["C"], "S": seq["S"]}
     for t in a.turns:
         side, data = turn_bytes(t)
         other = "S" if side == "C" else "C"
         src, dst = ends[side]
+        if isinstance(data, int):  # C!OFF
+            seq[side] = (first[side] + data) & 0xFFFFFFFF
+            continue
+        if isinstance(data, tuple):  # C~OFF:TEXT
+            off, piece = data
+            frames.append(frame(src, dst, (first[side] + off) & 0xFFFFFFFF, seq[other], 0x18,
+                                piece))
+            continue
         for i in range(0, len(data), a.mss):
             piece = data[i:i + a.mss]
             frames.append(frame(src, dst, seq[side], seq[other], 0x18, piece))

@@ -85,7 +85,7 @@ static struct mt_flow_table *make_table(size_t max_flows, size_t max_held, uint3
         .server_ports = ports,
         .n_server_ports = 3,
     };
-    struct mt_stream_ops ops = {r_open, r_data, r_gap, r_close, NULL};
+    struct mt_stream_ops ops = {r_open, r_data, r_gap, r_close, NULL, NULL};
     return mt_flow_create(&cfg, &ops);
 }
 

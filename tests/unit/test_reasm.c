@@ -10,6 +10,8 @@ struct sink {
     char buf[65536];
     size_t n;
     unsigned calls;
+    char conflicts[256]; /* "off+n " for each copy that differed */
+    size_t cn;
 };
 
 static void on_data(void *ctx, const uint8_t *p, size_t n)
@@ -28,6 +30,15 @@ static void on_gap(void *ctx, uint64_t n)
     s->n += (size_t)snprintf(s->buf + s->n, sizeof s->buf - s->n, "[%llu]", (unsigned long long)n);
 }
 
+static void on_conflict(void *ctx, uint64_t off, uint64_t n)
+{
+    struct sink *s = ctx;
+    int k = snprintf(s->conflicts + s->cn, sizeof s->conflicts - s->cn, "%llu+%llu ",
+                     (unsigned long long)off, (unsigned long long)n);
+    if (k > 0 && (size_t)k < sizeof s->conflicts - s->cn)
+        s->cn += (size_t)k;
+}
+
 struct fixture {
     struct mt_reasm r;
     struct mt_reasm_budget b;
@@ -39,7 +50,7 @@ static void setup(struct fixture *f, uint32_t isn)
 {
     memset(f, 0, sizeof *f);
     f->b.max_dir = 1 << 20;
-    f->out = (struct mt_reasm_out){on_data, on_gap, &f->s};
+    f->out = (struct mt_reasm_out){on_data, on_gap, on_conflict, &f->s};
     mt_reasm_init(&f->r);
     mt_reasm_start(&f->r, isn);
 }
@@ -106,6 +117,10 @@ static void test_overlap_first_wins(void)
     seg(&f, 6, "yyIJ");   /* right overlap: 6..7 held, 8..9 new */
     seg(&f, 0, "AB");
     CU_ASSERT_STRING_EQUAL(f.s.buf, "ABxxEFGHIJ");
+    /* Each copy that said otherwise than the held bytes is told: where it
+     * first differed and how many bytes did; a copy that agrees is not. */
+    CU_ASSERT_STRING_EQUAL(f.s.conflicts, "4+4 6+2 ");
+    CU_ASSERT_EQUAL(f.b.conflict_bytes, 6);
     /* After delivery: a retransmission overlapping delivered data. */
     seg(&f, 8, "zzKL");
     CU_ASSERT_STRING_EQUAL(f.s.buf, "ABxxEFGHIJKL");
@@ -122,6 +137,15 @@ static void test_segment_spanning_holes(void)
     seg(&f, 1, "BCDEFGHIJ"); /* fills every hole between held pieces */
     seg(&f, 0, "a");
     CU_ASSERT_STRING_EQUAL(f.s.buf, "aBcDEfGHiJ");
+    CU_ASSERT_STRING_EQUAL(f.s.conflicts, "2+1 5+1 8+1 "); /* C/c, F/f, I/i */
+    /* In order over held bytes: compared too. */
+    struct fixture g;
+    setup(&g, 0);
+    seg(&g, 3, "def");
+    seg(&g, 0, "abcDeF");
+    CU_ASSERT_STRING_EQUAL(g.s.buf, "abcdef");
+    CU_ASSERT_STRING_EQUAL(g.s.conflicts, "3+2 ");
+    teardown(&g);
     teardown(&f);
 }
 
