@@ -62,7 +62,7 @@ UNIT_BIN := $(BUILD)/unit-tests
 
 FUZZ_SECS ?= 60
 
-.PHONY: all check fuzz fuzz-pipeline fuzz-keylog check-normal check-sanitize unit e2e demo bench soak install uninstall clean captures
+.PHONY: all check fuzz fuzz-pipeline fuzz-keylog fuzz-tls check-normal check-sanitize unit e2e demo bench soak install uninstall clean captures
 
 all: $(BIN)
 
@@ -129,12 +129,13 @@ captures:
 	captures/make-captures.sh
 
 # Coverage-guided fuzzing (clang's libFuzzer), each target for FUZZ_SECS
-# seconds. Not part of check. fuzz-pipeline: the whole pipeline, seeded with
-# the frames of captures/; fuzz-keylog: the TLS key log reader.
+# seconds. Not part of check (.ci/run runs it after check). fuzz-pipeline:
+# the whole pipeline, seeded with the frames of captures/; fuzz-keylog: the
+# TLS key log reader; fuzz-tls: TLS records past authentication.
 FUZZ_CC = clang $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude
 KEYLOG_SRCS := src/transform/keylog.c src/util/siphash.c src/util/render.c
 
-fuzz: fuzz-pipeline fuzz-keylog
+fuzz: fuzz-pipeline fuzz-keylog fuzz-tls
 
 fuzz-pipeline:
 	@mkdir -p build/fuzz/corpus
@@ -142,6 +143,16 @@ fuzz-pipeline:
 	  -o build/fuzz/fuzz_pipeline tests/fuzz/fuzz_pipeline.c $(LIB_SRCS) $(PCAP_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 	python3 tests/fuzz/seed-corpus.py build/fuzz/corpus captures/*.pcap
 	build/fuzz/fuzz_pipeline -max_total_time=$(FUZZ_SECS) -max_len=8192 build/fuzz/corpus
+
+# fuzz-tls: the TLS reader on records the target encrypts itself, so that
+# hostile decrypted content (handshake messages, KeyUpdate) is reached.
+fuzz-tls:
+	@mkdir -p build/fuzz/tls-corpus
+	$(FUZZ_CC) $(CRYPTO_CFLAGS) -o build/fuzz/fuzz_tls tests/fuzz/fuzz_tls_inner.c \
+	  src/transform/tls.c src/transform/tls_hello.c src/transform/tls_handshake.c \
+	  src/transform/tls_crypto.c src/transform/keylog.c src/transform/chain.c \
+	  src/util/siphash.c src/util/render.c $(CRYPTO_LIBS)
+	build/fuzz/fuzz_tls -max_total_time=$(FUZZ_SECS) -max_len=4096 build/fuzz/tls-corpus
 
 fuzz-keylog:
 	@mkdir -p build/fuzz/keylog-corpus
