@@ -40,6 +40,16 @@ def frame(src, dst, seq, ack, flags, payload=b""):
     return b"\0" * 12 + b"\x08\x00" + ip + tcp + payload
 
 
+def write_pcap(path, frames):
+    """Classic pcap, microseconds, Ethernet; a frame a microsecond apart."""
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        for i, f in enumerate(frames):
+            out.write(struct.pack("<IIII", 1767225600 + i // 1000000, i % 1000000, len(f),
+                                  len(f)))
+            out.write(f)
+
+
 def turn_bytes(t):
     side, how, text = t[0], t[1], t[2:]
     if side not in "CS" or how not in ":@~!":
@@ -93,12 +103,7 @@ def main():
         frames.append(frame(src, dst, seq[side], seq[other], 0x11))
         seq[side] += 1
     frames.append(frame(CLIENT, server, seq["C"], seq["S"], 0x10))
-    with open(a.output, "wb") as out:
-        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-        for i, f in enumerate(frames):
-            out.write(struct.pack("<IIII", 1767225600 + i // 1000, (i % 1000) * 1000, len(f),
-                                  len(f)))
-            out.write(f)
+    write_pcap(a.output, frames)
 
 
 if __name__ == "__main__":

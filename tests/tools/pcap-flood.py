@@ -12,7 +12,6 @@ import argparse
 import base64
 import importlib.util
 import os
-import struct
 
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("dialog", os.path.join(here, "pcap-dialog.py"))
@@ -50,11 +49,7 @@ def main():
     say("S", b"235 2.7.0 Authentication successful\r\n")
     say("C", b"QUIT\r\n")
     say("S", b"221 2.0.0 Bye\r\n")
-    with open(a.output, "wb") as out:
-        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-        for i, f in enumerate(frames):
-            out.write(struct.pack("<IIII", 1767225600 + i // 1000000, i % 1000000, len(f), len(f)))
-            out.write(f)
+    dialog.write_pcap(a.output, frames)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import argparse
 import importlib.util
 import os
 import random
-import struct
 
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("dialog", os.path.join(here, "pcap-dialog.py"))
@@ -61,11 +60,7 @@ def main():
     frames.append(dialog.frame(C, S, cseq, sseq, 0x11))
     frames.append(dialog.frame(S, C, sseq, cseq + 1, 0x11))
     frames.append(dialog.frame(C, S, cseq + 1, sseq + 1, 0x10))
-    with open(a.output, "wb") as out:
-        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-        for i, f in enumerate(frames):
-            out.write(struct.pack("<IIII", 1767225600 + i // 1000000, i % 1000000, len(f), len(f)))
-            out.write(f)
+    dialog.write_pcap(a.output, frames)
 
 
 if __name__ == "__main__":
