@@ -621,6 +621,7 @@ struct mt_flow_table *mt_flow_create(const struct mt_flow_config *cfg,
     t->ops = *ops;
     t->budget.max_dir = cfg->max_dir_held;
     t->budget.max_total = cfg->max_held;
+    t->budget.max_recent = cfg->max_held / 4; /* to compare copies of what was passed on */
     t->budget.make_room = make_held_room;
     t->budget.room_ctx = t;
     /* About one bucket per flow, up to a million: chains absorb the rest. */

@@ -116,10 +116,78 @@ static void advance(struct mt_reasm *r, uint64_t n)
     r->next_seq += (uint32_t)n;
 }
 
-static void deliver(struct mt_reasm *r, const uint8_t *p, size_t n, const struct mt_reasm_out *out)
+static void forget_recent(struct mt_reasm *r, struct mt_reasm_budget *b)
+{
+    if (r->recent) {
+        free(r->recent);
+        b->recent_bytes -= MT_REASM_RECENT;
+        r->recent = NULL;
+    }
+}
+
+/* Keeps what is passed on over a direction's first bytes, to compare a
+ * later copy with; then lets it go. */
+static void keep_recent(struct mt_reasm *r, struct mt_reasm_budget *b, const uint8_t *p, size_t n)
+{
+    if (r->next_off >= MT_REASM_RECENT_SPAN + MT_REASM_RECENT) {
+        forget_recent(r, b);
+        return;
+    }
+    if (!r->recent) {
+        if (r->no_recent || b->recent_bytes + MT_REASM_RECENT > b->max_recent ||
+            !(r->recent = malloc(MT_REASM_RECENT))) {
+            r->no_recent = 1;
+            return;
+        }
+        b->recent_bytes += MT_REASM_RECENT;
+    }
+    uint64_t off = r->next_off;
+    if (n > MT_REASM_RECENT) { /* only the last ones stay */
+        off += n - MT_REASM_RECENT;
+        p += n - MT_REASM_RECENT;
+        n = MT_REASM_RECENT;
+    }
+    size_t at = (size_t)(off % MT_REASM_RECENT), first = MT_REASM_RECENT - at;
+    if (first > n)
+        first = n;
+    memcpy(r->recent + at, p, first);
+    memcpy(r->recent, p + first, n - first);
+}
+
+/* A copy of bytes already passed on, [off, off + n): compared with those
+ * kept; what was not kept is counted as not compared. */
+static void compare_recent(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t off,
+                           const uint8_t *p, size_t n, const struct mt_reasm_out *out)
+{
+    uint64_t from = r->next_off > MT_REASM_RECENT ? r->next_off - MT_REASM_RECENT : 0;
+    if (!r->recent || off + n <= from) {
+        b->unchecked_bytes += n;
+        return;
+    }
+    if (off < from) {
+        b->unchecked_bytes += from - off;
+        p += from - off;
+        n -= (size_t)(from - off);
+        off = from;
+    }
+    uint64_t first = 0, differ = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r->recent[(off + i) % MT_REASM_RECENT] != p[i] && differ++ == 0)
+            first = i;
+    if (!differ)
+        return;
+    b->conflict_bytes += differ;
+    if (out->conflict)
+        out->conflict(out->ctx, off + first, differ);
+}
+
+static void deliver(struct mt_reasm *r, struct mt_reasm_budget *b, const uint8_t *p, size_t n,
+                    const struct mt_reasm_out *out)
 {
     if (n == 0)
         return;
+    if (!r->no_recent && r->next_off < MT_REASM_RECENT_SPAN + MT_REASM_RECENT)
+        keep_recent(r, b, p, n);
     out->data(out->ctx, p, n);
     advance(r, n);
 }
@@ -156,7 +224,7 @@ static void drain(struct mt_reasm *r, struct mt_reasm_budget *b, const struct mt
         uint64_t end = s->off + s->len;
         if (end > r->next_off) {
             size_t skip = (size_t)(r->next_off - s->off);
-            deliver(r, s->data + skip, s->len - skip, out);
+            deliver(r, b, s->data + skip, s->len - skip, out);
         }
         unlink_head(r, b);
     }
@@ -272,7 +340,7 @@ void mt_reasm_segment(struct mt_reasm *r, struct mt_reasm_budget *b, uint32_t se
     /* Offsets are computed relative to the next expected byte, so sequence
      * numbers that wrap past 2^32 need no special case. */
     int64_t start = (int64_t)r->next_off + delta;
-    if (start < 0) {
+    if (start < 0) { /* before the stream's first byte: nothing to compare with */
         size_t cut = (size_t)-start;
         if (cut >= n) {
             b->dup_bytes += n;
@@ -283,6 +351,7 @@ void mt_reasm_segment(struct mt_reasm *r, struct mt_reasm_budget *b, uint32_t se
         start = 0;
     }
     uint64_t off = (uint64_t)start;
+    int drained = 0;
     if (r->fin_seen && off + n > r->fin_off) {
         if (off >= r->fin_off)
             return; /* data after the FIN: bogus */
@@ -291,6 +360,10 @@ void mt_reasm_segment(struct mt_reasm *r, struct mt_reasm_budget *b, uint32_t se
     while (n > 0) {
         if (off < r->next_off) {
             uint64_t old = r->next_off - off;
+            /* After this segment's own in-order bytes, what is old was held,
+             * and has just been compared with it. */
+            if (!drained)
+                compare_recent(r, b, off, p, old < n ? (size_t)old : n, out);
             if (old >= n) {
                 b->dup_bytes += n;
                 return;
@@ -332,11 +405,12 @@ void mt_reasm_segment(struct mt_reasm *r, struct mt_reasm_budget *b, uint32_t se
                 compare(b, s, s->off, p + (s->off - off), (size_t)(e - s->off), out);
             }
         }
-        deliver(r, p, now, out);
+        deliver(r, b, p, now, out);
         p += now;
         n -= now;
         off += now;
         drain(r, b, out);
+        drained = 1;
     }
 }
 
@@ -381,6 +455,7 @@ void mt_reasm_flush(struct mt_reasm *r, struct mt_reasm_budget *b, const struct 
 
 void mt_reasm_release(struct mt_reasm *r, struct mt_reasm_budget *b)
 {
+    forget_recent(r, b);
     r->root = NULL; /* the list frees every node */
     while (r->held) {
         struct mt_reasm_seg *s = r->held;

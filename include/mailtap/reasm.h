@@ -24,7 +24,9 @@ struct mt_reasm_budget {
     size_t held;         /* bytes held now, all directions (with overhead) */
     size_t held_peak;
     uint64_t dup_bytes;  /* retransmitted or overlapping bytes dropped */
-    uint64_t conflict_bytes; /* of those, held bytes a copy said otherwise */
+    uint64_t conflict_bytes; /* of those, bytes a copy said otherwise */
+    size_t recent_bytes, max_recent; /* for the bytes passed on kept to compare with */
+    uint64_t unchecked_bytes; /* copies of bytes passed on that were not kept */
     uint64_t gaps;       /* holes delivered as gaps */
     uint64_t gap_bytes;
     uint64_t limit_gaps; /* of those, forced by the per-direction limit */
@@ -49,12 +51,20 @@ struct mt_reasm {
     uint64_t fin_off;   /* stream offset of the FIN, if seen */
     struct mt_reasm_seg *held, *held_tail; /* in stream order */
     struct mt_reasm_seg *root;             /* the same, as a search tree */
+    /* The last MT_REASM_RECENT bytes passed on, by stream offset modulo its
+     * size, over a direction's first MT_REASM_RECENT_SPAN bytes (where
+     * logins are): a later copy of them is compared. */
+    uint8_t *recent;
+    int no_recent; /* no room for it was left (max_recent) */
     size_t held_bytes;  /* charged bytes held by this direction */
 };
 
 /* Bytes charged per held segment on top of its payload, so that many tiny
  * segments cannot hide behind a byte limit (its header and malloc's). */
 #define MT_REASM_SEG_OVERHEAD 64
+
+#define MT_REASM_RECENT 4096u
+#define MT_REASM_RECENT_SPAN (64u << 10)
 
 /* Segments starting further than this ahead of the next expected byte are
  * dropped as bogus (the largest TCP window is 2^30). */

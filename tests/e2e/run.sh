@@ -623,17 +623,19 @@ else
 fi
 
 # Copies that differ (Ptacek and Newsham): a segment held after a hole,
-# then another copy of it with other bytes, then the hole filled. The first
-# copy is read; the session is warned where the other differed, counts it,
-# and the summary says so.
+# then another copy of it with other bytes, then the hole filled; after the
+# line was read, a retransmission of its user name with other bytes. The
+# first copies are read; the session is warned where each other differed,
+# counts them, and the summary says so.
 $PY tests/tools/pcap-dialog.py "$TMP/conf.pcap" 'S:* OK ready\r\n' 'C:a1 LOGIN alice ' \
-    'C~17:cret\r\n' 'C~17:xyzw\r\n' 'C~15:se' 'C!23' 'S:a1 OK\r\n'
+    'C~17:cret\r\n' 'C~17:xyzw\r\n' 'C~15:se' 'C!23' 'C~9:mallo' 'S:a1 OK\r\n'
 "$MAILTAP" -r "$TMP/conf.pcap" --follow >"$TMP/f" 2>"$TMP/err"
 "$MAILTAP" -q -r "$TMP/conf.pcap" --json >"$TMP/j" 2>&1
 if grep -q "^!! a copy of the client's bytes differed from the first one: 4 bytes from stream offset 17" "$TMP/f" &&
-    grep -q 'password secret: success' "$TMP/f" && grep -q '"conflicting_bytes":4' "$TMP/j" &&
+    grep -q "^!! a copy of the client's bytes differed from the first one: 5 bytes from stream offset 9" "$TMP/f" &&
+    grep -q 'user alice, password secret: success' "$TMP/f" && grep -q '"conflicting_bytes":9' "$TMP/j" &&
     grep -q '"type":"warning".*differed from the first one' "$TMP/j" &&
-    grep -q '^mailtap: 4 bytes of copies differed' "$TMP/err"; then ok
+    grep -q '^mailtap: 9 bytes of copies differed' "$TMP/err"; then ok
 else
     bad "copies that differ: $(cat "$TMP/f" "$TMP/err")"
 fi

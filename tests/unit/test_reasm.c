@@ -312,6 +312,41 @@ static void test_any_order(void)
     }
 }
 
+/* A copy of bytes already passed on is compared with the last ones kept,
+ * over a direction's first bytes; what was not kept is counted as not
+ * compared, and none of it is delivered again. */
+static void test_copies_of_delivered(void)
+{
+    struct fixture f;
+    setup(&f, 0);
+    f.b.max_recent = 1 << 20;
+    seg(&f, 0, "a1 LOGIN alice secret\r\n");
+    seg(&f, 9, "alice"); /* the same */
+    seg(&f, 15, "sXcrXt"); /* two bytes say otherwise */
+    CU_ASSERT_STRING_EQUAL(f.s.conflicts, "16+2 ");
+    CU_ASSERT_STRING_EQUAL(f.s.buf, "a1 LOGIN alice secret\r\n");
+    /* Further on than what is kept (4 KiB back), or past the first 64 KiB: not compared. */
+    static char big[5000];
+    memset(big, 'b', sizeof big - 1);
+    seg(&f, 23, big);
+    uint64_t before = f.b.unchecked_bytes;
+    seg(&f, 0, "zz");
+    CU_ASSERT_EQUAL(f.b.unchecked_bytes, before + 2);
+    CU_ASSERT_STRING_EQUAL(f.s.conflicts, "16+2 ");
+    seg(&f, 23 + 4000, "bbbbXbbbb"); /* within the last 4 KiB: compared */
+    CU_ASSERT_STRING_EQUAL(f.s.conflicts, "16+2 4027+1 ");
+    CU_ASSERT_EQUAL(f.b.recent_bytes, MT_REASM_RECENT);
+    teardown(&f);
+    CU_ASSERT_EQUAL(f.b.recent_bytes, 0); /* given back with the direction */
+    /* No room for what is kept (max_recent): not compared, and counted. */
+    setup(&f, 0);
+    seg(&f, 0, "abcdef");
+    seg(&f, 2, "XX");
+    CU_ASSERT_STRING_EQUAL(f.s.conflicts, "");
+    CU_ASSERT_EQUAL(f.b.unchecked_bytes, 2);
+    teardown(&f);
+}
+
 /* Random segments under small limits, per direction and in all: after
  * every segment neither is passed, and no byte is invented. */
 static void test_limits_never_passed(void)
@@ -438,6 +473,7 @@ int register_reasm_suite(void)
            !CU_add_test(s, "tiny segments are charged overhead", test_tiny_segments_charged) ||
            !CU_add_test(s, "holes in any arrival order", test_any_order) ||
            !CU_add_test(s, "limits never passed", test_limits_never_passed) ||
+           !CU_add_test(s, "copies of bytes passed on", test_copies_of_delivered) ||
            !CU_add_test(s, "segments far ahead dropped", test_far_ahead_dropped) ||
            !CU_add_test(s, "every two-segment split, both orders", test_every_split) ||
            !CU_add_test(s, "RST window", test_rst_window);
