@@ -71,6 +71,14 @@ void mt_lines_expect_raw(struct mt_lines *l, uint64_t n);
  * callback (call from the line callback). */
 void mt_lines_skip(struct mt_lines *l, uint64_t n);
 
+/* Counted content still to be passed over is to be framed as raw lines
+ * after all (somebody needs to look at it). */
+static inline void mt_lines_skip_to_raw(struct mt_lines *l)
+{
+    l->raw_left += l->skip_left;
+    l->skip_left = 0;
+}
+
 /* n bytes were lost: a partial line is dropped (returns its length), and
  * counted data still expected is reduced by n. */
 size_t mt_lines_gap(struct mt_lines *l, uint64_t n);

@@ -40,6 +40,11 @@ struct imap {
     struct tag sync_tag;
     uint64_t sync_size;
     int server_cont;    /* the next server line continues one cut by a literal */
+    /* A command the client sent while a server literal was still said to
+     * be coming: its tagged reply, found inside that literal, shows that
+     * the literal said more than came. */
+    int later_pending;
+    struct tag later_tag;
 };
 
 static void *imap_create(struct mt_dsession *s)
@@ -265,6 +270,13 @@ static void client_line(struct imap *m, const struct mt_line *l)
         size_t ts, tn = mt_next_token(p, n, &pos, &ts);
         size_t cs, cn = mt_next_token(p, n, &pos, &cs);
         set_tag(&m->cmd_tag, p + ts, tn);
+        if (tn && mt_counted_left(m->s, MT_DIR_SERVER) > 0) {
+            /* The server is said to be in the middle of a literal: its
+             * lines are looked at for this command's reply. */
+            m->later_pending = 1;
+            m->later_tag = m->cmd_tag;
+            mt_frame_content(m->s, MT_DIR_SERVER);
+        }
         mt_label_word(p + cs, cn, m->cmd_name, sizeof m->cmd_name);
         m->login_arg = 0;
         login_before = 0;
@@ -404,6 +416,8 @@ static void server_line(struct imap *m, const struct mt_line *l)
             mt_emit_warning(m->s, "the server answered a command before the end of its literal; "
                                   "reading commands again");
         }
+        if (tn && m->later_pending && tag_eq(&m->later_tag, p + ts, tn))
+            m->later_pending = 0;
         if (tn && m->starttls_waiting && tag_eq(&m->starttls_tag, p + ts, tn)) {
             m->starttls_waiting = 0;
             if (ok)
@@ -426,6 +440,16 @@ static void imap_line(void *st, enum mt_dir dir, const struct mt_line *l)
         server_line(st, l);
 }
 
+/* Whether a line is the tagged reply (OK, NO, BAD) of the later command. */
+static int later_reply(const struct imap *m, const struct mt_line *l)
+{
+    size_t pos = 0, ts, tn = mt_next_token(l->p, l->n, &pos, &ts);
+    size_t ss, sn = mt_next_token(l->p, l->n, &pos, &ss);
+    return tn && tag_eq(&m->later_tag, l->p + ts, tn) &&
+           (mt_token_is(l->p + ss, sn, "OK") || mt_token_is(l->p + ss, sn, "NO") ||
+            mt_token_is(l->p + ss, sn, "BAD"));
+}
+
 static void imap_raw(void *st, enum mt_dir dir, const struct mt_line *l, int last)
 {
     struct imap *m = st;
@@ -441,6 +465,15 @@ static void imap_raw(void *st, enum mt_dir dir, const struct mt_line *l, int las
         uint64_t seq = mt_emit_line(m->s, dir, MT_MSG_COMMAND, m->cmd_name, l, &sp, 1);
         if (m->literal_arg == 1 && m->login)
             m->login->msg_seq = seq;
+        return;
+    }
+    if (dir == MT_DIR_SERVER && m->later_pending && later_reply(m, l)) {
+        m->later_pending = 0;
+        mt_cancel_raw(m->s, MT_DIR_SERVER);
+        m->server_cont = 0;
+        mt_emit_warning(m->s, "the server answered a later command inside a literal that said "
+                              "more than came; reading replies again");
+        server_line(m, l);
         return;
     }
     mt_emit_line(m->s, dir, MT_MSG_BODY, "", l, NULL, 0);

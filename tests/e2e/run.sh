@@ -640,6 +640,20 @@ else
     bad "copies that differ: $(cat "$TMP/f" "$TMP/err")"
 fi
 
+# A server literal that says more than comes does not hide the result of a
+# login sent meanwhile: its tagged reply, inside the literal as read, ends
+# it; in the table as in the follow view.
+$PY tests/tools/pcap-dialog.py "$TMP/slit.pcap" 'S:* OK ready\r\n' 'C:a1 LOGIN alice pw\r\n' 'S:a1 OK\r\n' \
+    'C:a2 FETCH 1 BODY[]\r\n' 'S:* 1 FETCH (BODY[] {4000000000}\r\nSubject: hi\r\n\r\na2 OK done\r\n' \
+    'C:a3 LOGIN carol pw3\r\n' 'S:a3 NO wrong\r\n'
+"$MAILTAP" -q -r "$TMP/slit.pcap" --creds >"$TMP/c" 2>&1
+"$MAILTAP" -q -r "$TMP/slit.pcap" --follow >"$TMP/f" 2>&1
+if grep -qE 'LOGIN +failure +carol +pw3$' "$TMP/c" &&
+    grep -q 'user carol, password pw3: failure' "$TMP/f" && grep -q 'answered a later command inside a literal' "$TMP/f"; then ok
+else
+    bad "server literal longer than what comes: $(cat "$TMP/c" "$TMP/f")"
+fi
+
 # Escapes read back to one byte string: a password that spells \x1b in four
 # printable bytes is shown with its backslash doubled, one with an ESC byte
 # as \x1b, in the follow view and the credentials table alike; JSON has

@@ -357,6 +357,31 @@ static void test_imap_literal_lies(void)
     CHECK_LOGGED("C LOGIN|a3 LOGIN {18446744073709551617}");
 }
 
+/* A server literal that says more than comes: the reply to a command the
+ * client sent meanwhile, found inside it, ends it, whether its bytes were
+ * framed or passed over; a quoted reply to the command in progress stays
+ * a body line. */
+static void test_imap_server_literal_lies(void)
+{
+    static const struct turn t[] = {
+        S("* OK ready\r\n"), C("a1 LOGIN alice pw\r\n"), S("a1 OK\r\n"),
+        C("a2 FETCH 1 BODY[]\r\n"), S("* 1 FETCH (BODY[] {4000000000}\r\nSubject: hi\r\n\r\n"),
+        S("a2 OK done\r\n"), C("a3 LOGIN carol pw3\r\n"), S("a3 NO wrong\r\n"),
+        C("a4 LOGOUT\r\n"), S("* BYE\r\na4 OK\r\n")};
+    for (int skip = 0; skip <= 1; skip++) {
+        struct script sc = {143, t, sizeof t / sizeof t[0], 0, skip};
+        creds_only(run_all_splits(&sc), creds_buf, sizeof creds_buf);
+        CU_ASSERT_STRING_EQUAL(creds_buf,
+                               "CRED imap LOGIN/LOGIN user=alice pass=pw hash=- success\n"
+                               "WARN the server answered a later command inside a literal that "
+                               "said more than came; reading replies again\n"
+                               "CRED imap LOGIN/LOGIN user=carol pass=pw3 hash=- failure\n");
+        CHECK_LOGGED("S NO|a3 NO wrong");
+        CHECK_LOGGED("S OK|a4 OK");
+        CU_ASSERT_EQUAL(logged("S |a2 OK done"), !skip);
+    }
+}
+
 static void test_imap_starttls(void)
 {
     static const char hello[] = HELLO("imap.test");
@@ -656,6 +681,7 @@ int register_dissect_suite(void)
         !CU_add_test(s, "IMAP literals", test_imap_literals_are_not_commands) ||
         !CU_add_test(s, "IMAP literals skipped", test_imap_literals_skipped) ||
         !CU_add_test(s, "IMAP literals that lie", test_imap_literal_lies) ||
+        !CU_add_test(s, "IMAP server literals that lie", test_imap_server_literal_lies) ||
         !CU_add_test(s, "logins on lines cut at the limit", test_logins_on_cut_lines) ||
         !CU_add_test(s, "IMAP SASL-IR highlighted", test_imap_sasl_ir_highlighted) ||
         !CU_add_test(s, "IMAP literal refused", test_imap_literal_refused) ||
