@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh --test   also what `make check` uses
 set -euo pipefail
 
-pkgs=(gcc make pkg-config libpcap-dev libncurses-dev libssl-dev)
+pkgs=(gcc make pkg-config libpcap-dev libncurses-dev libssl-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcunit1-dev tcpflow python3 bsdutils tmux)
     # tests/e2e/live.sh: a real Dovecot in a network namespace (iproute2),

@@ -10,6 +10,7 @@
 #include "mailtap/proto.h"
 #include "mailtap/tls.h"
 #include "mailtap/tls_crypto.h"
+#include "mailtap/inflate.h"
 #include "mailtap/tls_decrypt.h"
 #include "mailtap/transform.h"
 
@@ -304,6 +305,20 @@ void mt_start_tls(struct mt_dsession *s)
 {
     s->state.starttls = 1;
     begin_tls(s);
+}
+
+void mt_start_compress(struct mt_dsession *s)
+{
+    for (int i = 0; i < 2; i++) {
+        struct mt_inflate *f = mt_inflate_new(&s->d->mem);
+        if (!f) {
+            mt_emit_warning(s, "no memory to inflate COMPRESS DEFLATE (--max-parse-mem): "
+                               "what follows is not read");
+            mt_push_transform(s, (enum mt_dir)i, &mt_xform_opaque, NULL);
+        } else if (mt_push_transform(s, (enum mt_dir)i, &mt_xform_inflate, f) != 0) {
+            mt_xform_inflate.destroy(f);
+        }
+    }
 }
 
 int mt_push_transform(struct mt_dsession *s, enum mt_dir dir, const struct mt_xform_ops *ops,

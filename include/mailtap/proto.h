@@ -59,6 +59,10 @@ void mt_emit_warning(struct mt_dsession *s, const char *text);
  * TLS ClientHello. */
 void mt_start_tls(struct mt_dsession *s);
 
+/* IMAP COMPRESS DEFLATE was accepted: both directions are inflated from
+ * the bytes after the line being handled (RFC 4978). */
+void mt_start_compress(struct mt_dsession *s);
+
 /* Switches a transform on for dir from here: the bytes after the line
  * being handled, and all later ones, go through it (IMAP COMPRESS after
  * its OK, TLS after STARTTLS). st is the transform's own, freed with the

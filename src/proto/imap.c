@@ -33,6 +33,8 @@ struct imap {
     uint64_t secret_seq;
     struct tag starttls_tag;
     int starttls_waiting;
+    struct tag compress_tag;
+    int compress_waiting;
     /* A synchronising literal {n} the client may only send after the
      * server's "+": if the command's tagged reply comes first, the server
      * refused it and those bytes will never come. */
@@ -327,6 +329,12 @@ static void client_line(struct imap *m, const struct mt_line *l)
     } else if (strcmp(m->cmd_name, "STARTTLS") == 0) {
         m->starttls_tag = m->cmd_tag;
         m->starttls_waiting = 1;
+    } else if (strcmp(m->cmd_name, "COMPRESS") == 0) {
+        size_t as, an = mt_next_token(p, n, &pos, &as);
+        if (mt_token_is(p + as, an, "DEFLATE")) {
+            m->compress_tag = m->cmd_tag;
+            m->compress_waiting = 1;
+        }
     }
 }
 
@@ -418,6 +426,11 @@ static void server_line(struct imap *m, const struct mt_line *l)
         }
         if (tn && m->later_pending && tag_eq(&m->later_tag, p + ts, tn))
             m->later_pending = 0;
+        if (tn && m->compress_waiting && tag_eq(&m->compress_tag, p + ts, tn)) {
+            m->compress_waiting = 0;
+            if (ok) /* from the byte after this line, both ways */
+                mt_start_compress(m->s);
+        }
         if (tn && m->starttls_waiting && tag_eq(&m->starttls_tag, p + ts, tn)) {
             m->starttls_waiting = 0;
             if (ok)

@@ -26,6 +26,7 @@ HEADER_ROOM = {
     "stream.h": "stream",
     "transform.h": "transform", "tls.h": "transform", "keylog.h": "transform",
     "tls_crypto.h": "transform", "tls_decrypt.h": "transform", "tls_impl.h": "transform",
+    "inflate.h": "transform",
     "dissect.h": "dissect", "proto.h": "dissect", "lines.h": "dissect",
     "sasl.h": "sasl", "sasl_impl.h": "sasl",
     "event.h": "event",

@@ -654,6 +654,28 @@ else
     bad "server literal longer than what comes: $(cat "$TMP/c" "$TMP/f")"
 fi
 
+# IMAP COMPRESS DEFLATE (RFC 4978): after the server's OK both directions
+# are raw DEFLATE (made here by Python's zlib, flushed as peers do); they
+# are inflated and read on: the login inside is found and labelled.
+$PY - "$TMP" <<'PY'
+import sys, zlib
+d = sys.argv[1]
+c, s = (zlib.compressobj(9, zlib.DEFLATED, -15) for _ in range(2))
+for name, z, text in (("c1", c, b"a3 SELECT INBOX\r\n"), ("s1", s, b"* 1 EXISTS\r\na3 OK selected\r\n"),
+                      ("c2", c, b"a4 LOGIN bob pw2\r\n"), ("s2", s, b"a4 NO [AUTHENTICATIONFAILED] wrong\r\n")):
+    open("%s/%s.z" % (d, name), "wb").write(z.compress(text) + z.flush(zlib.Z_SYNC_FLUSH))
+PY
+$PY tests/tools/pcap-dialog.py "$TMP/comp.pcap" 'S:* OK [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] ready\r\n' \
+    'C:a1 LOGIN alice pw\r\n' 'S:a1 OK\r\n' 'C:a2 COMPRESS DEFLATE\r\n' 'S:a2 OK DEFLATE active\r\n' \
+    "C@$TMP/c1.z" "S@$TMP/s1.z" "C@$TMP/c2.z" "S@$TMP/s2.z"
+"$MAILTAP" -q -r "$TMP/comp.pcap" --follow >"$TMP/f" 2>&1
+"$MAILTAP" -q -r "$TMP/comp.pcap" --creds >"$TMP/c" 2>&1
+if grep -qE '^C SELECT +a3 SELECT INBOX' "$TMP/f" && grep -qE '^S OK +a3 OK selected' "$TMP/f" &&
+    grep -q 'user bob, password pw2: failure' "$TMP/f" && grep -qE 'failure +bob +pw2$' "$TMP/c"; then ok
+else
+    bad "COMPRESS DEFLATE: $(cat "$TMP/f")"
+fi
+
 # Escapes read back to one byte string: a password that spells \x1b in four
 # printable bytes is shown with its backslash doubled, one with an ESC byte
 # as \x1b, in the follow view and the credentials table alike; JSON has

@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "mailtap/inflate.h"
 #include "mailtap/lines.h"
 #include "mailtap/transform.h"
 #include "suites.h"
@@ -472,6 +476,106 @@ static void test_lines_skip(void)
     mt_lines_free(&g.lines);
 }
 
+/* --- DEFLATE ------------------------------------------------------------------- */
+
+struct inflated {
+    uint8_t *buf;
+    size_t n, cap;
+    int unreadable;
+    char why[MT_XFORM_WHY_MAX];
+};
+
+static size_t inflated_data(void *ctx, const uint8_t *p, size_t n)
+{
+    struct inflated *g = ctx;
+    if (g->n + n <= g->cap)
+        memcpy(g->buf + g->n, p, n);
+    g->n += n;
+    return n;
+}
+
+static void inflated_gap(void *ctx, uint64_t n) { (void)ctx, (void)n; }
+
+static void inflated_unreadable(void *ctx, const char *layer, const char *why)
+{
+    struct inflated *g = ctx;
+    g->unreadable++;
+    snprintf(g->why, sizeof g->why, "%s: %s", layer, why);
+}
+
+static const struct mt_xform_top inflated_top = {inflated_data, inflated_gap, inflated_unreadable};
+
+/* Raw DEFLATE of text, flushed as IMAP COMPRESS peers do (Z_SYNC_FLUSH). */
+static size_t deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    CU_ASSERT_FATAL(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    CU_ASSERT_FATAL(deflate(&z, Z_SYNC_FLUSH) == Z_OK);
+    size_t got = cap - z.avail_out;
+    deflateEnd(&z);
+    return got;
+}
+
+/* Feeds p in pieces of step bytes through an inflate layer. */
+static void inflate_run(const uint8_t *p, size_t n, size_t step, struct inflated *g,
+                        struct mt_budget *b)
+{
+    struct mt_xform_chain c;
+    mt_xform_init(&c, &inflated_top, g);
+    struct mt_inflate *f = mt_inflate_new(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(mt_xform_push(&c, &mt_xform_inflate, f), 0);
+    for (size_t i = 0; i < n; i += step)
+        mt_xform_feed(&c, p + i, n - i < step ? n - i : step);
+    mt_xform_end(&c);
+    mt_xform_free(&c);
+}
+
+/* Inflated whole and one byte at a time alike; a gap and bytes that are
+ * not DEFLATE end the direction; a bomb is cut at the ratio; every byte of
+ * the budget comes back. */
+static void test_inflate(void)
+{
+    static uint8_t text[20000], z[40000], out[40000];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (uint8_t)("a2 FETCH 1 (BODY[] {12}\r\nhello world\r\n)\r\n"[i % 42]);
+    size_t zn = deflate_raw(text, sizeof text, z, sizeof z);
+    struct mt_budget b = {.max = 1 << 20};
+    for (size_t step = 1; step <= zn; step = step * 7 + 1) {
+        struct inflated g = {out, 0, sizeof out, 0, ""};
+        inflate_run(z, zn, step, &g, &b);
+        CU_ASSERT_EQUAL(g.n, sizeof text);
+        CU_ASSERT(memcmp(out, text, sizeof text) == 0);
+        CU_ASSERT_EQUAL(g.unreadable, 0);
+        CU_ASSERT_EQUAL(b.used, 0);
+    }
+    struct inflated g = {out, 0, sizeof out, 0, ""};
+    inflate_run((const uint8_t *)"this is no deflate at all\r\n", 27, 27, &g, &b);
+    CU_ASSERT_EQUAL(g.unreadable, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g.why, "deflate: not DEFLATE"));
+    /* A bomb: 64 MiB of zeros in some 64 KiB, cut at the ratio. */
+    size_t big = 64u << 20;
+    uint8_t *zeros = calloc(1, big), *bz = malloc(big / 500);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(zeros);
+    size_t bn = deflate_raw(zeros, big, bz, big / 500);
+    struct inflated h = {NULL, 0, 0, 0, ""};
+    inflate_run(bz, bn, bn, &h, &b);
+    CU_ASSERT_EQUAL(h.unreadable, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(h.why, "decompression bomb"));
+    CU_ASSERT(h.n <= (uint64_t)bn * MT_INFLATE_MAX_RATIO + MT_INFLATE_FLOOR + 16384);
+    CU_ASSERT_EQUAL(b.used, 0);
+    free(zeros);
+    free(bz);
+    /* No room in the budget: none. */
+    struct mt_budget tiny = {.max = 1000};
+    CU_ASSERT_PTR_NULL(mt_inflate_new(&tiny));
+}
+
 /* A consumer that keeps everything until a "GO" line, then hands what it
  * kept back through the chain (as the dissector does with bytes it held to
  * see whether they were a TLS ClientHello). */
@@ -541,6 +645,7 @@ int register_transform_suite(void)
         !CU_add_test(s, "opaque", test_opaque) ||
         !CU_add_test(s, "switched on mid-segment", test_switch_mid_segment) ||
         !CU_add_test(s, "counted content skipped", test_lines_skip) ||
+        !CU_add_test(s, "DEFLATE", test_inflate) ||
         !CU_add_test(s, "bytes kept and handed back", test_reinject))
         return -1;
     return 0;
