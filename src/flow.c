@@ -399,17 +399,6 @@ static void make_held_room(void *ctx, size_t need)
     }
 }
 
-static void enforce_total_limit(struct mt_flow_table *t)
-{
-    while (t->budget.held > t->cfg.max_held && t->held_head) {
-        struct flow *f = t->held_head;
-        flush_dir(t, f, MT_DIR_CLIENT);
-        flush_dir(t, f, MT_DIR_SERVER);
-        t->st.buffer_flushes++;
-        held_update(t, f);
-    }
-}
-
 /* Whether a RST from dir is one its receiver would accept, as far as the
  * capture tells: near the sender's stream as seen (capture loss aside), or
  * near the last ACK the receiver sent (its RCV.NXT: the RST of a host that
@@ -543,9 +532,7 @@ static void reassemble(struct mt_flow_table *t, struct flow *f, enum mt_dir dir,
     if (mt_reasm_finished(&f->rs[0]) && mt_reasm_finished(&f->rs[1])) {
         finish_session(t, f, MT_CLOSE_FIN);
         retire(t, f);
-        return;
     }
-    enforce_total_limit(t);
 }
 
 void mt_flow_packet(struct mt_flow_table *t, const struct mt_packet *pkt)

@@ -126,13 +126,9 @@ static void forget_recent(struct mt_reasm *r, struct mt_reasm_budget *b)
 }
 
 /* Keeps what is passed on over a direction's first bytes, to compare a
- * later copy with; then lets it go. */
+ * later copy with. */
 static void keep_recent(struct mt_reasm *r, struct mt_reasm_budget *b, const uint8_t *p, size_t n)
 {
-    if (r->next_off >= MT_REASM_RECENT_SPAN + MT_REASM_RECENT) {
-        forget_recent(r, b);
-        return;
-    }
     if (!r->recent) {
         if (r->no_recent || b->recent_bytes + MT_REASM_RECENT > b->max_recent ||
             !(r->recent = malloc(MT_REASM_RECENT))) {
@@ -154,8 +150,32 @@ static void keep_recent(struct mt_reasm *r, struct mt_reasm_budget *b, const uin
     memcpy(r->recent, p + first, n - first);
 }
 
+/* Counts the bytes of a copy p that differ from q (the first copy), the
+ * first of them at *first (relative to base). */
+static void count_differ(const uint8_t *q, const uint8_t *p, size_t n, uint64_t base,
+                         uint64_t *first, uint64_t *differ)
+{
+    if (memcmp(q, p, n) == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (q[i] != p[i] && (*differ)++ == 0)
+            *first = base + i;
+}
+
+/* Tells of the bytes a copy had otherwise than the first one. */
+static void tell_differ(struct mt_reasm_budget *b, const struct mt_reasm_out *out, uint64_t first,
+                        uint64_t differ)
+{
+    if (!differ)
+        return;
+    b->conflict_bytes += differ;
+    if (out->conflict)
+        out->conflict(out->ctx, first, differ);
+}
+
 /* A copy of bytes already passed on, [off, off + n): compared with those
- * kept; what was not kept is counted as not compared. */
+ * kept (at most two pieces of the ring); what was not kept is counted as
+ * not compared. */
 static void compare_recent(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t off,
                            const uint8_t *p, size_t n, const struct mt_reasm_out *out)
 {
@@ -171,14 +191,12 @@ static void compare_recent(struct mt_reasm *r, struct mt_reasm_budget *b, uint64
         off = from;
     }
     uint64_t first = 0, differ = 0;
-    for (size_t i = 0; i < n; i++)
-        if (r->recent[(off + i) % MT_REASM_RECENT] != p[i] && differ++ == 0)
-            first = i;
-    if (!differ)
-        return;
-    b->conflict_bytes += differ;
-    if (out->conflict)
-        out->conflict(out->ctx, off + first, differ);
+    size_t at = (size_t)(off % MT_REASM_RECENT), k = MT_REASM_RECENT - at;
+    if (k > n)
+        k = n;
+    count_differ(r->recent + at, p, k, off, &first, &differ);
+    count_differ(r->recent, p + k, n - k, off + k, &first, &differ);
+    tell_differ(b, out, first, differ);
 }
 
 static void deliver(struct mt_reasm *r, struct mt_reasm_budget *b, const uint8_t *p, size_t n,
@@ -186,8 +204,14 @@ static void deliver(struct mt_reasm *r, struct mt_reasm_budget *b, const uint8_t
 {
     if (n == 0)
         return;
-    if (!r->no_recent && r->next_off < MT_REASM_RECENT_SPAN + MT_REASM_RECENT)
-        keep_recent(r, b, p, n);
+    if (r->next_off < MT_REASM_RECENT_SPAN) {
+        if (!r->no_recent)
+            keep_recent(r, b, p, n);
+    } else if (r->recent) {
+        /* Past the login: what is kept would no longer be the last bytes,
+         * and its room goes to others. */
+        forget_recent(r, b);
+    }
     out->data(out->ctx, p, n);
     advance(r, n);
 }
@@ -203,6 +227,14 @@ static void emit_gap(struct mt_reasm *r, struct mt_reasm_budget *b, uint64_t n,
     advance(r, n);
 }
 
+static void give_back(struct mt_reasm *r, struct mt_reasm_budget *b, struct mt_reasm_seg *s)
+{
+    size_t charge = s->len + MT_REASM_SEG_OVERHEAD;
+    r->held_bytes -= charge;
+    b->held -= charge;
+    free(s);
+}
+
 static void unlink_head(struct mt_reasm *r, struct mt_reasm_budget *b)
 {
     struct mt_reasm_seg *s = r->held;
@@ -210,10 +242,7 @@ static void unlink_head(struct mt_reasm *r, struct mt_reasm_budget *b)
     r->root = without_first(r->root);
     if (!r->held)
         r->held_tail = NULL;
-    size_t charge = s->len + MT_REASM_SEG_OVERHEAD;
-    r->held_bytes -= charge;
-    b->held -= charge;
-    free(s);
+    give_back(r, b, s);
 }
 
 /* Delivers held segments that have become contiguous with the stream. */
@@ -235,16 +264,9 @@ static void drain(struct mt_reasm *r, struct mt_reasm_budget *b, const struct mt
 static void compare(struct mt_reasm_budget *b, const struct mt_reasm_seg *s, uint64_t off,
                     const uint8_t *p, size_t n, const struct mt_reasm_out *out)
 {
-    const uint8_t *q = s->data + (off - s->off);
-    if (memcmp(q, p, n) == 0)
-        return;
     uint64_t first = 0, differ = 0;
-    for (size_t i = 0; i < n; i++)
-        if (q[i] != p[i] && differ++ == 0)
-            first = i;
-    b->conflict_bytes += differ;
-    if (out->conflict)
-        out->conflict(out->ctx, off + first, differ);
+    count_differ(s->data + (off - s->off), p, n, off, &first, &differ);
+    tell_differ(b, out, first, differ);
 }
 
 /* Whether need more bytes may be held by r, and by all. */
@@ -460,10 +482,7 @@ void mt_reasm_release(struct mt_reasm *r, struct mt_reasm_budget *b)
     while (r->held) {
         struct mt_reasm_seg *s = r->held;
         r->held = s->next;
-        size_t charge = s->len + MT_REASM_SEG_OVERHEAD;
-        r->held_bytes -= charge;
-        b->held -= charge;
-        free(s);
+        give_back(r, b, s);
     }
     r->held_tail = NULL;
 }

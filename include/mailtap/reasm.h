@@ -52,8 +52,8 @@ struct mt_reasm {
     struct mt_reasm_seg *held, *held_tail; /* in stream order */
     struct mt_reasm_seg *root;             /* the same, as a search tree */
     /* The last MT_REASM_RECENT bytes passed on, by stream offset modulo its
-     * size, over a direction's first MT_REASM_RECENT_SPAN bytes (where
-     * logins are): a later copy of them is compared. */
+     * size, while a direction is in its first MT_REASM_RECENT_SPAN bytes
+     * (where logins are): a later copy of them is compared. */
     uint8_t *recent;
     int no_recent; /* no room for it was left (max_recent) */
     size_t held_bytes;  /* charged bytes held by this direction */

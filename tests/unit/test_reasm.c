@@ -336,6 +336,17 @@ static void test_copies_of_delivered(void)
     seg(&f, 23 + 4000, "bbbbXbbbb"); /* within the last 4 KiB: compared */
     CU_ASSERT_STRING_EQUAL(f.s.conflicts, "16+2 4027+1 ");
     CU_ASSERT_EQUAL(f.b.recent_bytes, MT_REASM_RECENT);
+    /* Past the first 64 KiB nothing is kept: an exact copy of what came
+     * there is not taken for a different one, and the room is given back. */
+    static char more[61000]; /* 5022 + 60999: past the first 64 KiB */
+    memset(more, 'm', sizeof more - 1);
+    uint32_t at = 23 + (uint32_t)sizeof big - 1;
+    f.s.n = 0; /* room in the sink for what comes */
+    seg(&f, at, more);
+    seg(&f, at + (uint32_t)sizeof more - 1, "tail of it");
+    CU_ASSERT_EQUAL(f.b.recent_bytes, 0);
+    seg(&f, at + (uint32_t)sizeof more - 1, "tail of it");
+    CU_ASSERT_STRING_EQUAL(f.s.conflicts, "16+2 4027+1 ");
     teardown(&f);
     CU_ASSERT_EQUAL(f.b.recent_bytes, 0); /* given back with the direction */
     /* No room for what is kept (max_recent): not compared, and counted. */
