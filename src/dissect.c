@@ -350,11 +350,6 @@ void mt_expect_content(struct mt_dsession *s, enum mt_dir dir, uint64_t n)
         mt_lines_expect_raw(&s->lines[dir], n);
 }
 
-uint64_t mt_counted_left(const struct mt_dsession *s, enum mt_dir dir)
-{
-    return s->lines[dir].raw_left + s->lines[dir].skip_left;
-}
-
 void mt_frame_content(struct mt_dsession *s, enum mt_dir dir) { mt_lines_skip_to_raw(&s->lines[dir]); }
 
 uint64_t mt_raw_left(const struct mt_dsession *s, enum mt_dir dir) { return s->lines[dir].raw_left; }

@@ -41,7 +41,7 @@ struct mt_lines {
     uint8_t *buf; /* partial line, allocated when first needed */
     size_t len, cap, max;
     uint64_t raw_left;
-    uint64_t skip_left; /* counted content passed over unframed */
+    int skip;           /* the counted data is content no one reads: passed over */
     int discarding; /* over-long line: bytes dropped up to its end */
     uint8_t tail[MT_LINE_TAIL];
     size_t tail_len;
@@ -73,11 +73,7 @@ void mt_lines_skip(struct mt_lines *l, uint64_t n);
 
 /* Counted content still to be passed over is to be framed as raw lines
  * after all (somebody needs to look at it). */
-static inline void mt_lines_skip_to_raw(struct mt_lines *l)
-{
-    l->raw_left += l->skip_left;
-    l->skip_left = 0;
-}
+static inline void mt_lines_skip_to_raw(struct mt_lines *l) { l->skip = 0; }
 
 /* n bytes were lost: a partial line is dropped (returns its length), and
  * counted data still expected is reduced by n. */

@@ -79,13 +79,13 @@ void mt_expect_raw(struct mt_dsession *s, enum mt_dir dir, uint64_t n);
  * skipped with no callback. */
 void mt_expect_content(struct mt_dsession *s, enum mt_dir dir, uint64_t n);
 
-/* Counted data or content of dir still to come; and framing the content
- * still to come as raw lines after all (the protocol must look at it). */
-uint64_t mt_counted_left(const struct mt_dsession *s, enum mt_dir dir);
+/* Content still to come (mt_expect_content) is framed as raw lines after
+ * all: the protocol must look at it. */
 void mt_frame_content(struct mt_dsession *s, enum mt_dir dir);
 
-/* Counted data of dir still expected; and forgetting it (announced data
- * that will not come, such as a literal the server refused). */
+/* Counted data or content of dir still expected; and forgetting it
+ * (announced data that will not come, such as a literal the server
+ * refused). */
 uint64_t mt_raw_left(const struct mt_dsession *s, enum mt_dir dir);
 void mt_cancel_raw(struct mt_dsession *s, enum mt_dir dir);
 

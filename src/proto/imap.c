@@ -272,7 +272,7 @@ static void client_line(struct imap *m, const struct mt_line *l)
         size_t ts, tn = mt_next_token(p, n, &pos, &ts);
         size_t cs, cn = mt_next_token(p, n, &pos, &cs);
         set_tag(&m->cmd_tag, p + ts, tn);
-        if (tn && mt_counted_left(m->s, MT_DIR_SERVER) > 0) {
+        if (tn && mt_raw_left(m->s, MT_DIR_SERVER) > 0) {
             /* The server is said to be in the middle of a literal: its
              * lines are looked at for this command's reply. */
             m->later_pending = 1;

@@ -21,9 +21,17 @@ void mt_lines_free(struct mt_lines *l)
     l->len = l->cap = 0;
 }
 
-void mt_lines_expect_raw(struct mt_lines *l, uint64_t n) { l->raw_left += n; }
+void mt_lines_expect_raw(struct mt_lines *l, uint64_t n)
+{
+    l->raw_left += n;
+    l->skip = 0;
+}
 
-void mt_lines_skip(struct mt_lines *l, uint64_t n) { l->skip_left += n; }
+void mt_lines_skip(struct mt_lines *l, uint64_t n)
+{
+    l->raw_left += n;
+    l->skip = 1;
+}
 
 /* Remembers the last MT_LINE_TAIL bytes of what an over-long line drops. */
 static void remember_tail(struct mt_lines *l, const uint8_t *rest, size_t rn)
@@ -154,9 +162,9 @@ size_t mt_lines_feed(struct mt_lines *l, const uint8_t *p, size_t n,
     const uint8_t *start = p;
     l->stop = 0;
     while (n > 0) {
-        if (l->skip_left > 0) {
-            size_t take = l->skip_left < n ? (size_t)l->skip_left : n;
-            l->skip_left -= take;
+        if (l->skip && l->raw_left > 0) {
+            size_t take = l->raw_left < n ? (size_t)l->raw_left : n;
+            l->raw_left -= take;
             p += take;
             n -= take;
             continue;
@@ -188,10 +196,6 @@ size_t mt_lines_gap(struct mt_lines *l, uint64_t n)
     l->len = 0;
     l->discarding = 0;
     l->tail_len = 0;
-    /* Lost bytes are taken from the counted data first, as they were due. */
-    uint64_t skipped = l->skip_left < n ? l->skip_left : n;
-    l->skip_left -= skipped;
-    n -= skipped;
     l->raw_left = l->raw_left > n ? l->raw_left - n : 0;
     return lost;
 }
@@ -200,7 +204,6 @@ void mt_lines_flush(struct mt_lines *l, const struct mt_lines_ops *ops, void *ct
 {
     int raw = l->raw_left > 0;
     l->raw_left = 0;
-    l->skip_left = 0;
     if (l->len == 0 && !l->discarding)
         return;
     size_t len = l->len;

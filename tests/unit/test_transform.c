@@ -463,14 +463,14 @@ static void test_lines_skip(void)
     mt_lines_init(&g.lines, 0, NULL);
     mt_lines_skip(&g.lines, 10);
     mt_lines_gap(&g.lines, 4);
-    CU_ASSERT_EQUAL(g.lines.skip_left, 6);
+    CU_ASSERT_EQUAL(g.lines.raw_left, 6);
     mt_lines_feed(&g.lines, (const uint8_t *)"12\n456rest\n", 12, &framed_ops, &g);
     CU_ASSERT_STRING_EQUAL(g.seen, "rest|");
     /* a gap longer than what is left to skip ends the skip, and the rest of
      * it counts against counted data, as before */
     mt_lines_skip(&g.lines, 3);
     mt_lines_gap(&g.lines, 100);
-    CU_ASSERT_EQUAL(g.lines.skip_left, 0);
+    CU_ASSERT_EQUAL(g.lines.raw_left, 0);
     mt_lines_feed(&g.lines, (const uint8_t *)"next\n", 5, &framed_ops, &g);
     CU_ASSERT_STRING_EQUAL(g.seen, "rest|next|");
     mt_lines_free(&g.lines);
