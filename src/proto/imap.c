@@ -39,8 +39,6 @@ struct imap {
      * server's "+": if the command's tagged reply comes first, the server
      * refused it and those bytes will never come. */
     int sync_pending;
-    struct tag sync_tag;
-    uint64_t sync_size;
     int server_cont;    /* the next server line continues one cut by a literal */
     /* A command the client sent while a server literal was still said to
      * be coming: its tagged reply, found inside that literal, shows that
@@ -100,6 +98,23 @@ static int literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at
     }
     *size = v;
     return 1;
+}
+
+/* The literal a line announces at its end (looked for in its last bytes
+ * when it was cut), and where its arguments end: at the marker of a
+ * literal, or of one too large for 64 bits (warned of: nothing is counted
+ * as literal data, the server will refuse it), else the line's end. */
+static int line_literal(struct imap *m, const struct mt_line *l, uint64_t *lit, size_t *lit_at,
+                        int *plus)
+{
+    *lit_at = l->n;
+    int r = l->truncated ? literal_at_end(l->tail, l->tail_len, lit, lit_at, plus)
+                         : literal_at_end(l->p, l->n, lit, lit_at, plus);
+    if (l->truncated)
+        *lit_at = l->n;
+    if (r < 0)
+        mt_emit_warning(m->s, "a literal size too large for 64 bits: not read as a literal");
+    return r > 0;
 }
 
 /* Scans capability words for STARTTLS. */
@@ -252,18 +267,7 @@ static void client_line(struct imap *m, const struct mt_line *l)
     uint64_t lit = 0;
     size_t lit_at = n;
     int plus = 0;
-    int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at, &plus)
-                               : literal_at_end(p, n, &lit, &lit_at, &plus);
-    if (l->truncated)
-        lit_at = n;
-    if (has_lit < 0) {
-        /* Arguments end where the marker starts; nothing is counted as
-         * literal data (the server will refuse the command). */
-        has_lit = 0;
-        mt_emit_warning(m->s, "a literal size too large for 64 bits: not read as a literal");
-    } else if (!has_lit) {
-        lit_at = n;
-    }
+    int has_lit = line_literal(m, l, &lit, &lit_at, &plus);
     size_t pos = 0;
     struct mt_span spans[MT_MAX_SPANS];
     size_t nspans = 0;
@@ -313,8 +317,6 @@ static void client_line(struct imap *m, const struct mt_line *l)
     if (has_lit) {
         mt_expect_raw(m->s, MT_DIR_CLIENT, lit);
         m->sync_pending = !plus && lit > 0;
-        m->sync_tag = m->cmd_tag;
-        m->sync_size = mt_raw_left(m->s, MT_DIR_CLIENT);
         m->cmd_active = 1;
         m->literal_arg = is_login && m->login_arg < 2 ? m->login_arg++ : -1;
         return;
@@ -355,12 +357,7 @@ static void server_line(struct imap *m, const struct mt_line *l)
     uint64_t lit = 0;
     size_t lit_at;
     int plus = 0;
-    int has_lit = l->truncated ? literal_at_end(l->tail, l->tail_len, &lit, &lit_at, &plus)
-                               : literal_at_end(p, n, &lit, &lit_at, &plus);
-    if (has_lit < 0) {
-        has_lit = 0;
-        mt_emit_warning(m->s, "a literal size too large for 64 bits: not read as a literal");
-    }
+    int has_lit = line_literal(m, l, &lit, &lit_at, &plus);
     if (m->server_cont) {
         /* The rest of a response that carried a literal. */
         mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, "", l, NULL, 0);
@@ -403,26 +400,19 @@ static void server_line(struct imap *m, const struct mt_line *l)
         }
         if (tn && m->in_auth && tag_eq(&m->auth_tag, p + ts, tn))
             finish_auth(m, r);
-        if (tn && m->sync_pending && tag_eq(&m->sync_tag, p + ts, tn)) {
-            /* Answered before any byte of its literal: refused, so the
-             * client goes on with new commands, not literal data. */
-            m->sync_pending = 0;
-            if (mt_raw_left(m->s, MT_DIR_CLIENT) == m->sync_size) {
-                mt_cancel_raw(m->s, MT_DIR_CLIENT);
-                m->cmd_active = 0;
-                m->literal_arg = -1;
-            }
-        }
         if (tn && m->cmd_active && tag_eq(&m->cmd_tag, p + ts, tn) &&
             mt_raw_left(m->s, MT_DIR_CLIENT) > 0) {
             /* The command is done for the server while its literal is still
-             * said to be coming: the size was a lie (or bytes were lost).
-             * What the client sends next is its next command. */
+             * said to be coming: refused before a byte of it (a synchronising
+             * literal answered instead of "+"), or a size that lied, or bytes
+             * lost. What the client sends next is its next command. */
+            if (!m->sync_pending)
+                mt_emit_warning(m->s, "the server answered a command before the end of its "
+                                      "literal; reading commands again");
             mt_cancel_raw(m->s, MT_DIR_CLIENT);
             m->cmd_active = 0;
             m->literal_arg = -1;
-            mt_emit_warning(m->s, "the server answered a command before the end of its literal; "
-                                  "reading commands again");
+            m->sync_pending = 0;
         }
         if (tn && m->later_pending && tag_eq(&m->later_tag, p + ts, tn))
             m->later_pending = 0;
