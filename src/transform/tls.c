@@ -249,37 +249,42 @@ static void plain_handshake(void *ctx, uint8_t type, const uint8_t *body, size_t
     t->sh = sh;
     t->have_sh = 1;
     t->suite = mt_tls_suite(sh.suite);
-    if (sh.version == 0x0304) /* everything after the ServerHello is protected */
+    if (sh.version == 0x0304) { /* everything after the ServerHello is protected */
         t->d[0].protected = t->d[1].protected = 1;
+        d->key_changed = 1;
+    }
 }
 
 /* Whether either direction has opened a record: the session is being read. */
 static int being_read(const struct mt_tls_session *t) { return t->d[0].opened || t->d[1].opened; }
 
-/* Keeps a whole record until its key is found. When it cannot be kept,
- * a session not yet read says why and reads nothing more; one being read
- * stops this direction (-1, why said). */
-static int hold(struct tls_dir *d, const uint8_t *rec, size_t n, char *why)
+/* Records held whose key will not come (why written): a session not yet
+ * read is given up as o says; in one being read this direction stops. */
+static int drop_held(struct tls_dir *d, enum mt_tls_outcome o)
 {
-    int no_memory = 0;
-    if (!d->held && !(d->held = take_mem(d->t, HOLD_MAX)))
-        no_memory = 1;
-    else if (n <= HOLD_MAX - d->held_len) {
-        memcpy(d->held + d->held_len, rec, n);
-        d->held_len += n;
-        return 0;
-    }
-    if (!being_read(d->t)) {
-        go_quiet(d->t, no_memory ? MT_TLS_NO_MEMORY : MT_TLS_NO_KEY);
-        return 0;
-    }
-    snprintf(why, MT_XFORM_WHY_MAX,
-             no_memory ? "no memory to hold records while their key is looked for"
-                       : "no key in the key logs for more than %d bytes of records",
-             HOLD_MAX);
     give_mem(d->t, &d->held, HOLD_MAX);
     d->held_len = 0;
-    return -1;
+    if (being_read(d->t))
+        return -1;
+    go_quiet(d->t, o);
+    return 0;
+}
+
+/* Keeps a whole record until its key is found. */
+static int hold(struct tls_dir *d, const uint8_t *rec, size_t n, char *why)
+{
+    if (!d->held && !(d->held = take_mem(d->t, HOLD_MAX))) {
+        snprintf(why, MT_XFORM_WHY_MAX, "no memory to hold records while their key is looked for");
+        return drop_held(d, MT_TLS_NO_MEMORY);
+    }
+    if (n > HOLD_MAX - d->held_len) {
+        snprintf(why, MT_XFORM_WHY_MAX, "no key in the key logs for more than %d bytes of records",
+                 HOLD_MAX);
+        return drop_held(d, MT_TLS_NO_KEY);
+    }
+    memcpy(d->held + d->held_len, rec, n);
+    d->held_len += n;
+    return 0;
 }
 
 /* The records held, in order, while there are keys for them; those after
@@ -304,8 +309,20 @@ static int release_held(struct tls_dir *d, const struct mt_xform_out *out, char 
     return rc;
 }
 
-/* Whether a handshake message is part way through. */
-static int hs_partial(const struct hs_reader *r) { return r->hdr_have > 0; }
+/* After handshake messages: a key change they made must fall between two
+ * messages (RFC 8446 5.1), and one that failed stops the direction. */
+static int after_handshake(struct tls_dir *d, char *why)
+{
+    if (d->key_changed) {
+        d->key_changed = 0;
+        if (d->hs.hdr_have > 0) /* a message part way through */
+            d->fail = "a handshake message goes on across a key change";
+    }
+    if (!d->fail)
+        return 0;
+    snprintf(why, MT_XFORM_WHY_MAX, "%s", d->fail);
+    return -1;
+}
 
 static int open_record(struct tls_dir *d, const uint8_t *hdr, uint8_t *frag, size_t len,
                        const struct mt_xform_out *out, char *why)
@@ -339,16 +356,7 @@ static int open_record(struct tls_dir *d, const uint8_t *hdr, uint8_t *frag, siz
         out->data(out->ctx, frag + off, plen);
     else if (type == REC_HANDSHAKE)
         hs_feed(&d->hs, frag + off, plen, protected_handshake, d);
-    if (d->key_changed) {
-        d->key_changed = 0;
-        if (hs_partial(&d->hs)) /* RFC 8446 5.1: never across a key change */
-            d->fail = "a handshake message goes on across a key change";
-    }
-    if (d->fail) {
-        snprintf(why, MT_XFORM_WHY_MAX, "%s", d->fail);
-        return -1;
-    }
-    return 0;
+    return after_handshake(d, why);
 }
 
 /* One whole record: its header at hdr, fragment at frag. */
@@ -366,10 +374,7 @@ static int record(struct tls_dir *d, uint8_t *hdr, uint8_t *frag, size_t len,
     if (!d->protected) {
         if (type == REC_HANDSHAKE) {
             hs_feed(&d->hs, frag, len, plain_handshake, d);
-            if (d->protected && hs_partial(&d->hs)) { /* a key change inside a message */
-                snprintf(why, MT_XFORM_WHY_MAX, "a handshake message goes on across a key change");
-                return -1;
-            }
+            return after_handshake(d, why);
         }
         return 0; /* plaintext alerts; 0-RTT data before the ServerHello is not read */
     }
@@ -554,15 +559,9 @@ static int tls_end(void *st, const struct mt_xform_out *out, char *why)
         if (d->ready || need_keys(d) == KEYS_SET)
             rc = release_held(d, out, why);
         if (rc == 0 && !d->quiet && d->held_len) { /* their key never came */
-            if (being_read(t)) {
-                snprintf(why, MT_XFORM_WHY_MAX, "no key in the key logs for its last %zu bytes",
-                         d->held_len);
-                give_mem(t, &d->held, HOLD_MAX);
-                d->held_len = 0;
-                rc = -1;
-            } else {
-                go_quiet(t, MT_TLS_NO_KEY);
-            }
+            snprintf(why, MT_XFORM_WHY_MAX, "no key in the key logs for its last %zu bytes",
+                     d->held_len);
+            rc = drop_held(d, MT_TLS_NO_KEY);
         }
     }
     /* A session that never carried a byte of TLS says nothing. */
