@@ -16,7 +16,7 @@
 #include <sys/xattr.h>
 #endif
 
-#define READ_BUF (1u << 20)
+#define READ_BUF (256u << 10)
 
 struct mt_capture {
     pcap_t *p;

@@ -150,20 +150,23 @@ static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n, 
     return s->mech ? s->mech->client(s, (struct sasl_span){b64, n}) : 0;
 }
 
-unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
+static unsigned client_turn(struct mt_sasl *s, const uint8_t *b64, size_t n, int cut)
 {
-    unsigned ex = client_message(s, b64, n, 0);
+    unsigned ex = client_message(s, b64, n, cut);
     s->last_client = 1;
     s->last_flags = ex;
     return ex;
 }
 
+unsigned mt_sasl_client(struct mt_sasl *s, const uint8_t *b64, size_t n)
+{
+    return client_turn(s, b64, n, 0);
+}
+
+/* Of a cut message, its whole quads. */
 unsigned mt_sasl_client_cut(struct mt_sasl *s, const uint8_t *b64, size_t n)
 {
-    unsigned ex = client_message(s, b64, n - n % 4, 1);
-    s->last_client = 1;
-    s->last_flags = ex;
-    return ex;
+    return client_turn(s, b64, n - n % 4, 1);
 }
 
 void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n)

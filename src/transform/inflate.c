@@ -46,12 +46,14 @@ static int inflate_data(void *st, const uint8_t *p, size_t n, const struct mt_xf
     f->in += n;
     f->z.next_in = (Bytef *)p;
     f->z.avail_in = (uInt)n;
-    while (f->z.avail_in > 0 || f->z.avail_out == 0) {
+    do { /* until the input is used and the last buffer was not filled */
         f->z.next_out = f->buf;
         f->z.avail_out = sizeof f->buf;
         int rc = inflate(&f->z, Z_SYNC_FLUSH);
         size_t got = sizeof f->buf - f->z.avail_out;
-        if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && got == 0)) {
+        if (rc == Z_BUF_ERROR)
+            break; /* nothing more without more input */
+        if (rc != Z_OK && rc != Z_STREAM_END) {
             snprintf(why, MT_XFORM_WHY_MAX, "not DEFLATE (%s)", f->z.msg ? f->z.msg : "zlib");
             return -1;
         }
@@ -67,8 +69,6 @@ static int inflate_data(void *st, const uint8_t *p, size_t n, const struct mt_xf
             }
             out->data(out->ctx, f->buf, got);
         }
-        if (rc == Z_BUF_ERROR)
-            break; /* nothing more without more input */
         if (rc == Z_STREAM_END) {
             f->ended = 1;
             if (f->z.avail_in > 0) {
@@ -77,9 +77,7 @@ static int inflate_data(void *st, const uint8_t *p, size_t n, const struct mt_xf
             }
             break;
         }
-        if (got == 0 && f->z.avail_in == 0)
-            break;
-    }
+    } while (f->z.avail_in > 0 || f->z.avail_out == 0);
     return 0;
 }
 

@@ -121,16 +121,15 @@ size_t mt_render_next(const uint8_t *p, size_t n, unsigned flags, struct mt_glyp
     return 1;
 }
 
-/* Printable ASCII but the backslash: what passes as it is, one test a byte. */
-#define P8(b) 1, 1, 1, 1, 1, 1, 1, 1
-#define P16(b) P8(b), P8(b)
+/* Printable ASCII but the backslash (0x5c): what passes as it is, one
+ * test a byte. */
+#define ONES8 1, 1, 1, 1, 1, 1, 1, 1
 static const uint8_t plain[256] = {
-    [0x20] = P16(0), P16(0),                                  /* 0x20-0x3f */
-    [0x40] = P16(0), 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x40-0x5b */
-    [0x5d] = 1, 1, 1, P16(0), P8(0), 1, 1, 1, 1, 1, 1, 1, /* 0x5d-0x7e */
+    [0x20] = ONES8, ONES8, ONES8, ONES8,                     /* 0x20-0x3f */
+    [0x40] = ONES8, ONES8, ONES8, 1, 1, 1, 1,                /* 0x40-0x5b */
+    [0x5d] = 1, 1, 1, ONES8, ONES8, ONES8, 1, 1, 1, 1, 1, 1, 1,        /* 0x5d-0x7e */
 };
-#undef P8
-#undef P16
+#undef ONES8
 
 void mt_render_file(FILE *f, const uint8_t *p, size_t n, unsigned flags, const char *esc_on,
                     const char *esc_off)
