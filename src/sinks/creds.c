@@ -90,8 +90,11 @@ static void row(struct creds *c, const struct mt_event *ev)
     cell(c->out, mt_result_name(cr->result), W_RESULT);
     cell(c->out, user ? user : "-", W_USER);
     fputs(secret ? secret : "-", c->out);
-    if (cr->user.truncated || (cr->password.present && cr->password.truncated))
-        fputs(cr->user.truncated ? " [user cut short]" : " [cut short]", c->out);
+    int user_cut = cr->user.truncated, pass_cut = cr->password.present && cr->password.truncated;
+    if (user_cut || pass_cut)
+        fputs(!user_cut ? " [cut short]" : pass_cut ? " [user and password cut short]"
+                                                     : " [user cut short]",
+              c->out);
     fputc('\n', c->out);
     free(user);
     free(secret);

@@ -457,19 +457,17 @@ static enum line_kind store(struct mt_keylog *k, const struct parsed *l)
 {
     uint64_t h = hash_of(k, l->random);
     uint32_t i = lookup(k, l->random, h);
-    if (k->from_capture) {
-        /* A capture's secrets never replace the user's, and leave half the
-         * table to the key logs that may still grow. */
-        uint32_t prev;
-        if (i != NONE && find_rec(k, i, (int)l->label, &prev) != NONE)
-            return LINE_SKIPPED;
-        if (i == NONE && k->capture_entries >= k->max / 2)
+    /* A capture's secrets never replace the user's, and leave half the
+     * table to the key logs that may still grow. */
+    uint32_t prev;
+    if (i != NONE && k->from_capture && find_rec(k, i, (int)l->label, &prev) != NONE)
+        return LINE_SKIPPED;
+    if (i == NONE) {
+        if (k->from_capture && k->capture_entries >= k->max / 2)
             return LINE_DROPPED;
-        if (i == NONE && (i = add_entry(k, l->random, h)) != NONE)
+        if ((i = add_entry(k, l->random, h)) != NONE && k->from_capture)
             k->capture_entries++;
     }
-    if (i == NONE)
-        i = add_entry(k, l->random, h);
     if (i == NONE || !put_secret(k, i, l))
         return LINE_DROPPED;
     k->taken++;
