@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_keys.h"
 #include "mailtap/decode.h"
 #include "mailtap/dissect.h"
 #include "mailtap/flow.h"
@@ -53,21 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct mt_dissect_config dcfg;
     mt_dissect_default_config(&dcfg);
     dcfg.max_line = 256; /* reach the long-line paths with small inputs */
-    /* Secrets for the client random of all zeros (TLS 1.2 and 1.3), so that
-     * a ClientHello the fuzzer makes with it reaches key derivation and
-     * record opening; an odd first byte reads without a key log. */
-    static const char keys[] =
-        "CLIENT_RANDOM 0000000000000000000000000000000000000000000000000000000000000000 "
-        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-        "202122232425262728292a2b2c2d2e2f\n"
-        "CLIENT_HANDSHAKE_TRAFFIC_SECRET 0000000000000000000000000000000000000000000000000000000000000000 "
-        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-        "SERVER_HANDSHAKE_TRAFFIC_SECRET 0000000000000000000000000000000000000000000000000000000000000000 "
-        "101112131415161718191a1b1c1d1e1f000102030405060708090a0b0c0d0e0f\n"
-        "CLIENT_TRAFFIC_SECRET_0 0000000000000000000000000000000000000000000000000000000000000000 "
-        "202122232425262728292a2b2c2d2e2f000102030405060708090a0b0c0d0e0f\n"
-        "SERVER_TRAFFIC_SECRET_0 0000000000000000000000000000000000000000000000000000000000000000 "
-        "303132333435363738393a3b3c3d3e3f000102030405060708090a0b0c0d0e0f\n";
+    /* The key log of fuzz_keys.h; an odd first byte reads without one. */
+    static const char keys[] = FUZZ_TLS12_KEYS FUZZ_TLS13_KEYS;
     struct mt_keylog *keylog = NULL;
     if (!(data[0] & 1) && (keylog = mt_keylog_new(4, NULL, NULL)) != NULL)
         mt_keylog_add_text(keylog, (const uint8_t *)keys, sizeof keys - 1, "fuzz");
