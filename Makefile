@@ -5,12 +5,17 @@
 #   make bench      large-capture benchmark (see docs/performance.md)
 #   make soak       30 minutes of live capture at a steady rate (root)
 #   make install PREFIX=/usr/local
+#   make update-po  refresh po/mailtap.pot from src/explain/ and merge it into po/*.po
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+LOCALEDIR ?= $(PREFIX)/share/locale
 CC ?= cc
 PKG_CONFIG ?= pkg-config
+MSGFMT ?= msgfmt
+XGETTEXT ?= xgettext
+MSGMERGE ?= msgmerge
 
 BUILD ?= build
 SAN ?= 0
@@ -61,11 +66,18 @@ TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/unit-tests
 
+# The translations of --explain (src/explain/): po/<lang>.po compiled to
+# $(BUILD)/locale/<lang>/LC_MESSAGES/mailtap.mo, where a binary in $(BUILD)
+# (and ./mailtap, through build/locale) finds them.
+LINGUAS := $(sort $(basename $(notdir $(wildcard po/*.po))))
+MO_FILES := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/mailtap.mo)
+POT_SRCS := $(sort $(wildcard src/explain/*.c))
+
 FUZZ_SECS ?= 60
 
-.PHONY: all check fuzz fuzz-pipeline fuzz-keylog fuzz-tls check-normal check-sanitize unit e2e demo bench soak install uninstall clean captures
+.PHONY: all pot update-po check-po FORCE check fuzz fuzz-pipeline fuzz-keylog fuzz-tls check-normal check-sanitize unit e2e demo bench soak install uninstall clean captures
 
-all: $(BIN)
+all: $(BIN) $(MO_FILES)
 
 $(BIN): $(LIB_OBJS) $(MAIN_OBJ)
 	@echo "  LD      $@"
@@ -76,24 +88,54 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
+# The installed catalogues' directory, which mt_explain_init() tries first;
+# $(BUILD)/localedir changes (and locale.o is rebuilt) when LOCALEDIR does.
+$(BUILD)/src/explain/locale.o: CFLAGS_ALL += -DMT_LOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/src/explain/locale.o: $(BUILD)/localedir
+$(BUILD)/localedir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LOCALEDIR)' | cmp -s - $@ || echo '$(LOCALEDIR)' > $@
+FORCE:
+
+$(BUILD)/locale/%/LC_MESSAGES/mailtap.mo: po/%.po
+	@mkdir -p $(dir $@)
+	@echo "  MSGFMT  $<"
+	$(Q)$(MSGFMT) --check -o $@ $<
+
+# po/mailtap.pot from the N_() strings of the tables; update-po merges it
+# into every po/<lang>.po (new or changed entries come out untranslated or
+# fuzzy, which check-po refuses until they are translated).
+pot:
+	$(XGETTEXT) --language=C --from-code=UTF-8 --keyword=N_ --add-comments=TRANSLATORS: \
+	  --package-name=mailtap --msgid-bugs-address="see README.md" --add-location=file --sort-by-file -o po/mailtap.pot $(POT_SRCS)
+
+update-po: pot
+	$(Q)for l in $(LINGUAS); do $(MSGMERGE) --quiet --update --backup=none po/$$l.po po/mailtap.pot || exit 1; done
+
+check-po:
+	tests/po-check.sh
+
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS_ALL) $(CUNIT_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(UNIT_BIN): $(LIB_OBJS) $(TEST_OBJS)
+# The unit tests read the catalogues next to them (tests/unit/test_explain.c).
+$(UNIT_BIN): $(LIB_OBJS) $(TEST_OBJS) | $(MO_FILES)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -o $@ $^ $(LDFLAGS_ALL) $(PCAP_LIBS) $(CURSES_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(CUNIT_LIBS)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(MO_FILES)
 	$(UNIT_BIN)
 
-e2e: $(BIN)
+e2e: $(BIN) $(MO_FILES)
 	MAILTAP=$(abspath $(BIN)) tests/e2e/run.sh
 
-check-normal: $(BIN) $(UNIT_BIN)
+check-normal: $(BIN) $(UNIT_BIN) $(MO_FILES)
+	tests/po-check.sh
 	$(UNIT_BIN)
 	MAILTAP=$(abspath $(BIN)) tests/e2e/run.sh
+	MAILTAP=$(abspath $(BIN)) tests/e2e/check-explain.py
 	MAILTAP=$(abspath $(BIN)) tests/e2e/tui.sh
 	MAILTAP=$(abspath $(BIN)) tests/e2e/live.sh
 
@@ -163,14 +205,19 @@ fuzz-keylog:
 	build/fuzz/fuzz_keylog -max_total_time=$(FUZZ_SECS) -max_len=4096 \
 	  -dict=tests/fuzz/keylog.dict build/fuzz/keylog-corpus
 
-install: $(BIN)
+install: $(BIN) $(MO_FILES)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mailtap
+	$(Q)for l in $(LINGUAS); do \
+	  install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	  install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/mailtap.mo \
+	    $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/mailtap.mo || exit 1; done
 	@if [ -f docs/mailtap.1 ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
 	  install -m 644 docs/mailtap.1 $(DESTDIR)$(MANDIR)/man1/mailtap.1; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailtap $(DESTDIR)$(MANDIR)/man1/mailtap.1
+	rm -f $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/mailtap.mo)
 
 clean:
 	rm -rf build mailtap

@@ -68,6 +68,8 @@ nsx() { ip netns exec "$NS" "$@"; }
 cleanup() {
     local rc=$?
     set +e
+    # the servers of ext-scenarios.sh, if it started any
+    declare -F ext_cleanup >/dev/null && ext_cleanup
     if [[ -n $TCPDUMP_PID ]]; then kill -TERM "$TCPDUMP_PID" 2>/dev/null; wait "$TCPDUMP_PID" 2>/dev/null; fi
     if [[ -f $WORK/postfix/main.cf ]]; then
         nsx postfix -c "$WORK/postfix" stop >/dev/null 2>&1
@@ -178,6 +180,22 @@ declare -A PW=(
   [tina]='Tina-Real-22'
   [uma]='Uma-Pipeline-23'
   [vera]='Vera-Pipeline-24'
+  # ext-scenarios.sh (second Dovecot instance, see there)
+  [wanda]='Wanda-Deflate-25'
+  [ximena]='Ximena-Sieve-26'
+  [yusuf]='Yusuf-Literal-27'
+  [zara]='Zara-Real-28'
+  [abel]='Abel-Script-29'
+  [bianca]='Bianca-Port-30'
+  [cedric]='Cedric-Connect-31'
+  [dora]='Dora-Sieve-Login-32'
+  [emil]='Emil-Sieve-Scram-33'
+  [fiona]='Fiona-Burst-34'
+  [gus]='Gus-Thunderbird-35'
+  [hugo]='Hugo-Relay-36'
+  [lars]='Lars-LMTP-40'
+  [milo]='Milo-LMTP-41'
+  [nadia]='Nadia-Krb5-42'
 )
 for u in $(printf '%s\n' "${!PW[@]}" | sort); do
     printf '%s:{PLAIN}%s\n' "$u" "${PW[$u]}"

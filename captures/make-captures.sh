@@ -245,17 +245,21 @@ meta imap-authenticate-external IMAP 4 143 curl EXTERNAL wendy - fail identity '
 # shellcheck source=tls-scenarios.sh
 source "$CAPDIR/tls-scenarios.sh"
 
+# ---------------------------------------------------------------- extensions
+# shellcheck source=ext-scenarios.sh
+source "$CAPDIR/ext-scenarios.sh"
+
 # ---------------------------------------------------------------- publish
 # A full run replaces every capture, key log and expected.tsv; a run with
 # names replaces (or adds) only those captures and their expected.tsv rows.
 shopt -s nullglob
-made=("$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.keys)
+made=("$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.keys "$OUT"/*.creds.tsv)
 if ((${#made[@]} == 0)) && [[ -n ${MAILTAP_HOLD:-} ]]; then
     log "hold finished, nothing captured"; exit 0
 fi
 ((${#made[@]})) || die "no capture was made"
 if ((${#ONLY[@]} == 0)); then
-    rm -f "$CAPDIR"/*.pcap "$CAPDIR"/*.pcapng "$CAPDIR"/*.keys
+    rm -f "$CAPDIR"/*.pcap "$CAPDIR"/*.pcapng "$CAPDIR"/*.keys "$CAPDIR"/*.creds.tsv
     cp "$OUT/expected.tsv" "$CAPDIR/expected.tsv"
 else
     for f in "$OUT"/*.pcap "$OUT"/*.pcapng; do echo "${f##*/}"; done >"$WORK/made.txt"

@@ -5,6 +5,9 @@
 set -euo pipefail
 
 pkgs=(gcc make pkg-config libpcap-dev libncurses-dev libssl-dev zlib1g-dev)
+# msgfmt builds the translations of --explain (po/) with `make`; make check
+# also runs xgettext and msgcmp (tests/po-check.sh).
+pkgs+=(gettext)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcunit1-dev tcpflow python3 bsdutils tmux)
     # tests/e2e/live.sh: a real Dovecot in a network namespace (iproute2),

@@ -118,6 +118,9 @@ static const struct opt table[] = {
     {.name = "mask", .kind = K_FLAG, AT(mask), .min = 1, .section = OUT, .usage = U_ALONE,
      .help = "hide passwords, tokens and crackable lines (first and last character kept), "
              "for reports and screenshots"},
+    {.name = "explain", .kind = K_FLAG, AT(explain), .min = 1, .section = OUT, .usage = U_ALONE,
+     .help = "under each command and reply, what it means and where it is defined (the "
+             "follow view; 'e' in the interface), in the language LANG picks"},
     {.name = "color", .arg = optional_argument, .argname = "WHEN", .kind = K_CALL,
      .call = set_color, .section = OUT, .usage = U_ALONE,
      .help = "color client red, server blue: auto (default), always, never; NO_COLOR in "
@@ -163,9 +166,9 @@ static const struct opt table[] = {
 
     {.name = "ports", .arg = required_argument, .argname = "LIST", .kind = K_CALL,
      .call = set_ports, .section = PROTO,
-     .help = "add or change port rules, e.g. imap:10143,pop3:1110,smtps:4465 (pop3 imap smtp, "
-             "and pop3s imaps smtps for implicit TLS); on other ports the server's greeting "
-             "tells the protocol"},
+     .help = "add or change port rules, e.g. imap:10143,pop3:1110,smtps:4465 (pop3 imap smtp "
+             "managesieve lmtp, and pop3s imaps smtps for implicit TLS); on other ports the "
+             "server's greeting tells the protocol, or the client's first command"},
 
     {.name = "keylog", .arg = required_argument, .argname = "FILE", .kind = K_CALL,
      .call = add_keylog, .section = TLS, .usage = U_ALONE,

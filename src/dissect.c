@@ -84,6 +84,8 @@ void mt_dissect_default_config(struct mt_dissect_config *cfg)
     add_rule(cfg, 995, MT_PROTO_POP3, 1);
     add_rule(cfg, 993, MT_PROTO_IMAP, 1);
     add_rule(cfg, 465, MT_PROTO_SMTP, 1);
+    add_rule(cfg, 4190, MT_PROTO_SIEVE, 0);
+    add_rule(cfg, 24, MT_PROTO_LMTP, 0);
 }
 
 int mt_dissect_parse_ports(struct mt_dissect_config *cfg, const char *spec, char *err,
@@ -95,7 +97,8 @@ int mt_dissect_parse_ports(struct mt_dissect_config *cfg, const char *spec, char
         int tls;
     } names[] = {{"pop3", MT_PROTO_POP3, 0}, {"imap", MT_PROTO_IMAP, 0},
                  {"smtp", MT_PROTO_SMTP, 0}, {"pop3s", MT_PROTO_POP3, 1},
-                 {"imaps", MT_PROTO_IMAP, 1}, {"smtps", MT_PROTO_SMTP, 1}};
+                 {"imaps", MT_PROTO_IMAP, 1}, {"smtps", MT_PROTO_SMTP, 1},
+                 {"managesieve", MT_PROTO_SIEVE, 0}, {"lmtp", MT_PROTO_LMTP, 0}};
     const char *p = spec;
     while (*p) {
         const char *colon = strchr(p, ':');
@@ -112,7 +115,7 @@ int mt_dissect_parse_ports(struct mt_dissect_config *cfg, const char *spec, char
             if (strlen(names[i].name) == nl && strncmp(p, names[i].name, nl) == 0)
                 break;
         if (i == sizeof names / sizeof names[0]) {
-            snprintf(err, errlen, "--ports: unknown protocol '%.*s' (pop3, imap, smtp, pop3s, imaps, smtps)",
+            snprintf(err, errlen, "--ports: unknown protocol '%.*s' (pop3, imap, smtp, pop3s, imaps, smtps, managesieve, lmtp)",
                      (int)nl, p);
             return -1;
         }
@@ -227,6 +230,23 @@ void mt_emit_credential(struct mt_dsession *s, const struct mt_credential *c)
     emit(s, &ev);
 }
 
+void mt_set_software(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, size_t n,
+                     const char *source)
+{
+    struct mt_software *sw = &s->state.software[dir];
+    size_t k = n < MT_SOFTWARE_MAX ? n : MT_SOFTWARE_MAX;
+    if (k == 0 || (sw->len == k && memcmp(sw->name, p, k) == 0))
+        return;
+    memcpy(sw->name, p, k);
+    sw->len = k;
+    sw->truncated = k < n;
+    sw->source = source;
+    struct mt_event ev = {.type = MT_EV_SOFTWARE, .dir = dir};
+    emit(s, &ev);
+}
+
+void mt_set_proto(struct mt_dsession *s, enum mt_proto p) { s->state.proto = p; }
+
 void mt_emit_warning(struct mt_dsession *s, const char *text)
 {
     struct mt_event ev = {.type = MT_EV_WARNING, .text = text};
@@ -255,6 +275,7 @@ static void tls_report(void *ctx, const struct mt_tls_report *r)
         .outcome = mt_tls_outcome_name(r->outcome),
         .outcome_text = mt_tls_outcome_text(r->outcome),
         .client_random = random,
+        .ja4 = r->hello ? r->hello->ja4 : "",
     };
     s->state.tls = 1;
     s->state.tls_decrypted = t.decrypted;
@@ -426,30 +447,14 @@ static const struct mt_port_rule *rule_for(const struct mt_dissector *d, uint16_
     return NULL;
 }
 
-static int starts_with(const uint8_t *p, size_t n, const char *s)
-{
-    size_t k = strlen(s);
-    return n >= k && memcmp(p, s, k) == 0;
-}
-
-/* What a server greeting says the protocol is. */
-static enum mt_proto greeting_proto(const uint8_t *p, size_t n)
-{
-    if (starts_with(p, n, "+OK"))
-        return MT_PROTO_POP3;
-    if (starts_with(p, n, "* OK") || starts_with(p, n, "* PREAUTH") || starts_with(p, n, "* BYE"))
-        return MT_PROTO_IMAP;
-    if (starts_with(p, n, "220 ") || starts_with(p, n, "220-") || starts_with(p, n, "220\r"))
-        return MT_PROTO_SMTP;
-    return MT_PROTO_UNKNOWN;
-}
-
 static const struct mt_proto_ops *ops_for(enum mt_proto p)
 {
     switch (p) {
     case MT_PROTO_POP3: return &mt_pop3_ops;
     case MT_PROTO_IMAP: return &mt_imap_ops;
     case MT_PROTO_SMTP: return &mt_smtp_ops;
+    case MT_PROTO_SIEVE: return &mt_sieve_ops;
+    case MT_PROTO_LMTP: return &mt_lmtp_ops;
     case MT_PROTO_UNKNOWN: break;
     }
     return NULL;
@@ -480,8 +485,18 @@ static int try_decide(struct mt_dsession *s, int force)
         return force;
     }
     if (s->held_seg[0].dir == MT_DIR_CLIENT) {
-        /* Mail servers speak first; a client speaking first is TLS or not mail. */
-        set_proto(s, MT_PROTO_UNKNOWN, mt_tls_maybe(s->held, s->held_seg[0].len));
+        /* Mail servers speak first; a client speaking first is TLS, or a
+         * session whose start was not captured (told by its commands), or
+         * not mail. */
+        if (mt_tls_maybe(s->held, s->held_seg[0].len)) {
+            set_proto(s, MT_PROTO_UNKNOWN, 1);
+            return 1;
+        }
+        const uint8_t *eol = memchr(s->held, '\n', s->held_seg[0].len);
+        if (!eol && s->held_seg[0].len < MT_DETECT_MAX && s->nheld == 1 && !force)
+            return 0;
+        size_t n = eol ? (size_t)(eol - s->held) : s->held_seg[0].len;
+        set_proto(s, mt_proto_from_client(s->held, n), 0);
         return 1;
     }
     /* The server's bytes so far, in order. */
@@ -496,7 +511,7 @@ static int try_decide(struct mt_dsession *s, int force)
     }
     if (!memchr(srv, '\n', sn) && sn < MT_DETECT_MAX && s->nheld < MAX_HELD_SEGS && !force)
         return 0;
-    set_proto(s, greeting_proto(srv, sn), 0);
+    set_proto(s, mt_proto_from_greeting(srv, sn), 0);
     return 1;
 }
 

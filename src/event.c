@@ -63,6 +63,8 @@ const char *mt_proto_name(enum mt_proto p)
     case MT_PROTO_POP3: return "pop3";
     case MT_PROTO_IMAP: return "imap";
     case MT_PROTO_SMTP: return "smtp";
+    case MT_PROTO_SIEVE: return "managesieve";
+    case MT_PROTO_LMTP: return "lmtp";
     case MT_PROTO_UNKNOWN: break;
     }
     return "unknown";

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mailtap/explain.h"
 #include "mailtap/capture.h"
 #include "mailtap/cli.h"
 #include "mailtap/decode.h"
@@ -170,7 +171,8 @@ static int add_sinks(struct app *a)
 {
     mt_bus_init(&a->bus);
     a->have_bus = 1;
-    struct mt_output_opts oo = {.color = use_color(a->o.color), .mask = a->o.mask};
+    struct mt_output_opts oo = {.color = use_color(a->o.color), .mask = a->o.mask,
+                                .explain = a->o.explain};
     struct mt_sink sink;
     int rc = 0;
     switch (a->o.mode) {
@@ -223,7 +225,8 @@ static int run_tui(struct app *a)
                                 .replay = a->o.replay > 0, .fd = mt_capture_fd(a->cap),
                                 .pump = mt_pipeline_step, .counts = tui_counts,
                                 .pause = mt_pipeline_pause, .ctx = &a->pl};
-    struct mt_tui_opts to = {.color = use_color(a->o.color), .mask = a->o.mask};
+    struct mt_tui_opts to = {.color = use_color(a->o.color), .mask = a->o.mask,
+                             .explain = a->o.explain};
     int src_status = MT_STEP_END, status = 0;
     if (src.live && mt_capture_set_nonblock(a->cap, a->err, sizeof a->err) != 0)
         status = -1;
@@ -250,6 +253,8 @@ int main(int argc, char **argv)
     }
     if (a.o.list_interfaces)
         return mt_capture_list(stdout, a.err, sizeof a.err) ? fatal(&a, a.err, 1) : teardown(&a, 0);
+    if (a.o.explain)
+        mt_explain_init();
     int rc = open_source(&a);
     if (rc)
         return rc > 0 ? teardown(&a, rc) : fatal(&a, a.err, 1);

@@ -29,6 +29,7 @@ struct mt_cli {
     size_t tui_sessions, tui_creds;
     uint64_t spool_max;
     int mask;
+    int explain;             /* --explain */
     const char *export_dir;
     struct mt_dissect_config dissect;
     uint16_t server_ports[MT_MAX_PORT_RULES];

@@ -21,11 +21,20 @@ enum mt_event_type {
     MT_EV_CREDENTIAL,  /* a login the client exposed, with its outcome */
     MT_EV_TLS,         /* the session turned to TLS: read with its key or not, and why */
     MT_EV_SESSION_END,
-    MT_EV_WARNING      /* something was dropped or could not be understood */
+    MT_EV_WARNING,     /* something was dropped or could not be understood */
+    MT_EV_SOFTWARE     /* one side said what software it runs (state->software[dir]) */
 };
 
-enum mt_proto { MT_PROTO_UNKNOWN = 0, MT_PROTO_POP3, MT_PROTO_IMAP, MT_PROTO_SMTP };
-const char *mt_proto_name(enum mt_proto p); /* "pop3", "imap", "smtp", "unknown" */
+enum mt_proto {
+    MT_PROTO_UNKNOWN = 0,
+    MT_PROTO_POP3,
+    MT_PROTO_IMAP,
+    MT_PROTO_SMTP,
+    MT_PROTO_SIEVE, /* ManageSieve (RFC 5804) */
+    MT_PROTO_LMTP   /* LMTP (RFC 2033): SMTP's dialogue for local delivery */
+};
+/* "pop3", "imap", "smtp", "managesieve", "lmtp", "unknown" */
+const char *mt_proto_name(enum mt_proto p);
 
 enum mt_msg_kind {
     MT_MSG_COMMAND, /* a client command line */
@@ -84,6 +93,7 @@ struct mt_credential {
     const char *via;      /* "USER", "APOP", "LOGIN", "AUTH", "AUTHENTICATE" */
     struct mt_bytes user;
     struct mt_bytes password; /* password or bearer token; absent if not exposed */
+    struct mt_bytes service;  /* GSSAPI: the service principal its ticket is for */
     const char *hash;         /* crackable line, or NULL */
     const char *hash_format;  /* e.g. "hashcat -m 10200", or NULL */
     enum mt_result result;
@@ -102,6 +112,17 @@ struct mt_tls_event {
     const char *outcome;  /* "decrypted", "no_key"... (tls_decrypt.h) */
     const char *outcome_text; /* the same in words */
     const char *client_random; /* 64 hex digits, as key logs name the session; "" if unknown */
+    const char *ja4;      /* the ClientHello's JA4 fingerprint; "" if none was read */
+};
+
+/* What one side says it runs: "Dovecot (Debian)", "Thunderbird 115.6.0",
+ * an EHLO name. Bytes from the wire (escape them to show them). */
+#define MT_SOFTWARE_MAX 128
+struct mt_software {
+    uint8_t name[MT_SOFTWARE_MAX];
+    size_t len;         /* 0: not known */
+    int truncated;      /* the wire said more */
+    const char *source; /* "greeting", "id", "ehlo", "implementation" */
 };
 
 /* What the dissector knows of a session, kept up to date as it learns. */
@@ -115,6 +136,7 @@ struct mt_session_state {
     uint64_t bytes[2];    /* per direction */
     uint64_t messages;
     uint64_t conflict_bytes; /* bytes a copy carried otherwise than the first */
+    struct mt_software software[2]; /* by direction: the client's, the server's */
 };
 
 /* An event: what happened, when, to which session, then what its type

@@ -10,6 +10,7 @@
 struct mt_output_opts {
     int color; /* ANSI colors and attributes */
     int mask;  /* hide passwords, tokens and crackable lines (first and last character kept) */
+    int explain; /* follow: what each labelled line means (explain.h) */
 };
 
 /* Each session as a conversation, like Wireshark's Follow TCP Stream, with

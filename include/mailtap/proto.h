@@ -32,6 +32,18 @@ struct mt_proto_ops {
 extern const struct mt_proto_ops mt_pop3_ops;
 extern const struct mt_proto_ops mt_imap_ops;
 extern const struct mt_proto_ops mt_smtp_ops;
+extern const struct mt_proto_ops mt_lmtp_ops;  /* smtp.c, told apart by LHLO */
+extern const struct mt_proto_ops mt_sieve_ops;
+
+/* --- recognising a protocol on a port of no rule (recognize.c) ------------ */
+
+/* What a server's first bytes (its greeting) say the protocol is. */
+enum mt_proto mt_proto_from_greeting(const uint8_t *p, size_t n);
+
+/* What a client's first line says, when the client spoke first: the
+ * capture began after the greeting. Only commands one protocol has
+ * ("a1 LOGIN", "USER", "MAIL FROM:", "LHLO", "PUTSCRIPT"...). */
+enum mt_proto mt_proto_from_client(const uint8_t *p, size_t n);
 
 /* --- services of the core ------------------------------------------------ */
 
@@ -53,7 +65,28 @@ uint64_t mt_emit_sasl_line(struct mt_dsession *s, enum mt_dir dir, enum mt_msg_k
                            const struct mt_span *spans, size_t nspans, const struct mt_sasl *sasl);
 
 void mt_emit_credential(struct mt_dsession *s, const struct mt_credential *c);
+
+/* What software one side runs, as it says itself (a greeting, an EHLO
+ * name, an IMAP ID, a ManageSieve IMPLEMENTATION): kept in the session's
+ * state (cut at MT_SOFTWARE_MAX) and said as an event when it changes.
+ * source names where it came from ("greeting", "ehlo", "id"...). */
+void mt_set_software(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, size_t n,
+                     const char *source);
+
+/* The server software a greeting names, as far as it can be told: the
+ * text after the status (and IMAP's response code, SMTP's host name and
+ * "ESMTP") up to "ready" ("+OK Dovecot (Debian) ready." -> "Dovecot
+ * (Debian)"). Nothing when that leaves nothing. */
+void mt_software_from_greeting(struct mt_dsession *s, enum mt_proto proto, const uint8_t *p,
+                               size_t n);
+
+/* The session turns out to speak another protocol than was thought (SMTP
+ * that says LHLO is LMTP). */
+void mt_set_proto(struct mt_dsession *s, enum mt_proto p);
 void mt_emit_warning(struct mt_dsession *s, const char *text);
+
+/* The warning every protocol gives for bytes lost in one direction. */
+void mt_warn_gap(struct mt_dsession *s, enum mt_dir dir);
 
 /* The server accepted STARTTLS/STLS: the client's next bytes should be a
  * TLS ClientHello. */
@@ -136,6 +169,9 @@ struct mt_pending {
     uint8_t password[MT_SASL_SECRET_MAX];
     size_t password_len;
     int has_password, password_cut; /* the wire had more than is kept */
+    uint8_t service[MT_SASL_FIELD_MAX]; /* GSSAPI: whom the ticket is for */
+    size_t service_len;
+    int has_service, service_cut;
     char hash[MT_SASL_HASH_MAX];
     int has_hash;
     const char *hash_format;
@@ -199,5 +235,11 @@ void mt_label_word(const uint8_t *p, size_t n, char *label, size_t cap);
 /* Finds the next space-separated token starting at *pos; returns its
  * length and sets *start (0 when none). */
 size_t mt_next_token(const uint8_t *p, size_t n, size_t *pos, size_t *start);
+
+/* A literal announced at the end of a line (IMAP, ManageSieve): "{123}",
+ * "{123+}", "~{123}". Returns 1 with its size, where the marker starts and
+ * whether it is non-synchronising; -1 for a size that does not fit in 64
+ * bits (and where it starts); 0 for none. */
+int mt_literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at, int *plus);
 
 #endif

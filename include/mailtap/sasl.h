@@ -4,7 +4,9 @@
  * the AUTH/AUTHENTICATE command line) and feed this module the base64 text
  * of each exchange, in order. It decodes what the client exposes in each
  * mechanism: PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5, XOAUTH2, OAUTHBEARER, NTLM,
- * EXTERNAL, ANONYMOUS, SCRAM-*, and keeps the name of any other. Invalid
+ * EXTERNAL, ANONYMOUS, SCRAM-*, GSSAPI (the service its ticket is for),
+ * and keeps the name of any other: an exchange of a mechanism it cannot
+ * read is still a login, with no secret. Invalid
  * base64 is recorded, never fatal. Whether the login succeeded is for the
  * protocol to say; this module only sees the exchange. The code is in
  * src/sasl/: the shared state machine, then a file per family of mechanisms. */
@@ -35,6 +37,8 @@ struct mt_sasl_cred {
     struct mt_sasl_str password;     /* PLAIN/LOGIN password, XOAUTH2/OAUTHBEARER token */
     struct mt_sasl_str domain;       /* NTLM domain, DIGEST-MD5 realm */
     struct mt_sasl_str host;         /* NTLM workstation */
+    struct mt_sasl_str service;      /* GSSAPI: the service the ticket is for,
+                                      * "imap/host@REALM" (the client's name is encrypted) */
     struct mt_sasl_str hash;         /* crackable line (hashcat/John), ASCII */
     const char *hash_format;         /* e.g. "hashcat -m 10200", or NULL */
     int invalid_base64;              /* a client or server message was not base64 */
@@ -89,8 +93,9 @@ const uint8_t *mt_sasl_decoded(const struct mt_sasl *s, size_t *n, int *cut);
  * turn) may hold a secret, so it is treated as one. */
 int mt_sasl_decoded_secret(const struct mt_sasl *s);
 
-/* Whether anything worth reporting was found (a user, secret or hash) or
- * the mechanism is one that identifies the client (EXTERNAL, ANONYMOUS). */
+/* Whether anything worth reporting was found (a user, secret or hash), or
+ * the client spoke in a mechanism that hides or has no secret (EXTERNAL,
+ * ANONYMOUS, GSSAPI, one not read here): a login all the same. */
 int mt_sasl_has_credential(const struct mt_sasl *s);
 
 #endif

@@ -32,6 +32,7 @@ struct mt_tui_source {
 struct mt_tui_opts {
     int color; /* 0 or 1: already decided (NO_COLOR, --color) */
     int mask;  /* start with secrets masked */
+    int explain; /* start with the line under the cursor explained */
 };
 
 /* Runs until the user quits (q, Ctrl-C). The terminal is left as it was

@@ -23,6 +23,9 @@ struct mt_tui_session {
     uint64_t creds;
     uint64_t bytes;
     struct mt_spool_index ix;
+    /* What the server (then the client) says it runs, safe to print;
+     * "" when neither said. */
+    char software[80];
 };
 
 #define MT_TUI_USER 96

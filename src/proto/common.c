@@ -70,6 +70,11 @@ int mt_pending_from_sasl(struct mt_pending *p, const struct mt_sasl *sasl)
         mt_pending_set_user(p, c->user.p, c->user.len);
         p->user_cut |= c->user.truncated;
     }
+    if (c->service.present) {
+        p->service_len = copy_bounded(p->service, sizeof p->service, c->service.p, c->service.len);
+        p->has_service = 1;
+        p->service_cut = c->service.truncated;
+    }
     if (c->password.present) {
         mt_pending_set_password(p, c->password.p, c->password.len);
         p->password_cut |= c->password.truncated;
@@ -96,6 +101,7 @@ void mt_pending_resolve(struct mt_dsession *s, struct mt_pending **pp, enum mt_r
     c.user = (struct mt_bytes){p->user, p->user_len, p->has_user, p->user_cut};
     c.password =
         (struct mt_bytes){p->password, p->password_len, p->has_password, p->password_cut};
+    c.service = (struct mt_bytes){p->service, p->service_len, p->has_service, p->service_cut};
     c.hash = p->has_hash ? p->hash : NULL;
     c.hash_format = p->has_hash ? p->hash_format : NULL;
     c.result = r;
@@ -147,6 +153,12 @@ void mt_auth_server(struct mt_dsession *s, struct mt_sasl *sasl, const uint8_t *
     int before = mt_sasl_cred(sasl)->invalid_base64;
     mt_sasl_server(sasl, p, n);
     warn_base64(s, sasl, before, "a server challenge");
+}
+
+void mt_warn_gap(struct mt_dsession *s, enum mt_dir dir)
+{
+    mt_emit_warning(s, dir == MT_DIR_SERVER ? "bytes missing from the server; resynchronising"
+                                            : "bytes missing from the client; resynchronising");
 }
 
 int mt_reply_push(struct mt_dsession *s, struct mt_reply_queue *q, int kind)
@@ -218,4 +230,80 @@ size_t mt_next_token(const uint8_t *p, size_t n, size_t *pos, size_t *start)
         i++;
     *pos = i;
     return i - *start;
+}
+
+/* A literal announced at the end of a line: "{123}", "{123+}", "~{123}".
+ * Returns 1 and its size, and where it starts in the line; -1 (and where
+ * it starts) for one whose size does not fit in 64 bits, a broken marker
+ * that no byte count follows; 0 for none. */
+int mt_literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at, int *plus)
+{
+    if (n < 3 || p[n - 1] != '}')
+        return 0;
+    size_t i = n - 1;
+    *plus = i > 0 && p[i - 1] == '+';
+    if (*plus)
+        i--;
+    size_t end = i;
+    while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
+        i--;
+    if (i == end || i == 0 || p[i - 1] != '{')
+        return 0;
+    *at = i - 1;
+    if (*at > 0 && p[*at - 1] == '~')
+        (*at)--;
+    uint64_t v = 0;
+    for (size_t k = i; k < end; k++) {
+        uint64_t d = (uint64_t)(p[k] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *size = v;
+    return 1;
+}
+
+/* Case-insensitive search for an ASCII word in p. */
+static const uint8_t *find_word(const uint8_t *p, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    for (size_t i = 0; i + k <= n; i++)
+        if (mt_token_is(p + i, k, w))
+            return p + i;
+    return NULL;
+}
+
+void mt_software_from_greeting(struct mt_dsession *s, enum mt_proto proto, const uint8_t *p,
+                               size_t n)
+{
+    size_t i = 0;
+    if (proto == MT_PROTO_IMAP && n > 0 && p[0] == '[') { /* a response code */
+        const uint8_t *e = memchr(p, ']', n);
+        i = e ? (size_t)(e - p) + 1 : n;
+    }
+    if (proto == MT_PROTO_SMTP || proto == MT_PROTO_LMTP) {
+        /* The server's host name, then maybe the protocol's name. */
+        size_t st, pos = i;
+        mt_next_token(p, n, &pos, &st);
+        size_t ws, wn = mt_next_token(p, n, &pos, &ws);
+        i = pos;
+        if (!(mt_token_is(p + ws, wn, "ESMTP") || mt_token_is(p + ws, wn, "SMTP") ||
+              mt_token_is(p + ws, wn, "LMTP")))
+            i = ws;
+    }
+    while (i < n && p[i] == ' ')
+        i++;
+    size_t end = n;
+    /* "Dovecot (Debian) ready.", "... Service ready at Thu, 3 Dec": the name
+     * comes before "ready"; and before a POP3 APOP timestamp "<...>". */
+    const uint8_t *r = find_word(p + i, end - i, " READY");
+    if (r)
+        end = (size_t)(r - p);
+    const uint8_t *lt = memchr(p + i, '<', end - i);
+    if (lt && proto == MT_PROTO_POP3)
+        end = (size_t)(lt - p);
+    while (end > i && (p[end - 1] == ' ' || p[end - 1] == '.' || p[end - 1] == ','))
+        end--;
+    if (end > i)
+        mt_set_software(s, MT_DIR_SERVER, p + i, end - i, "greeting");
 }

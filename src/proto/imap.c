@@ -69,37 +69,6 @@ static int tag_eq(const struct tag *t, const uint8_t *p, size_t n)
     return t->n > 0 && t->n == n && memcmp(t->s, p, n) == 0;
 }
 
-/* A literal announced at the end of a line: "{123}", "{123+}", "~{123}".
- * Returns 1 and its size, and where it starts in the line; -1 (and where
- * it starts) for one whose size does not fit in 64 bits, a broken marker
- * that no byte count follows; 0 for none. */
-static int literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at, int *plus)
-{
-    if (n < 3 || p[n - 1] != '}')
-        return 0;
-    size_t i = n - 1;
-    *plus = i > 0 && p[i - 1] == '+';
-    if (*plus)
-        i--;
-    size_t end = i;
-    while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
-        i--;
-    if (i == end || i == 0 || p[i - 1] != '{')
-        return 0;
-    *at = i - 1;
-    if (*at > 0 && p[*at - 1] == '~')
-        (*at)--;
-    uint64_t v = 0;
-    for (size_t k = i; k < end; k++) {
-        uint64_t d = (uint64_t)(p[k] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *size = v;
-    return 1;
-}
-
 /* The literal a line announces at its end (looked for in its last bytes
  * when it was cut), and where its arguments end: at the marker of a
  * literal, or of one too large for 64 bits (warned of: nothing is counted
@@ -108,8 +77,8 @@ static int line_literal(struct imap *m, const struct mt_line *l, uint64_t *lit, 
                         int *plus)
 {
     *lit_at = l->n;
-    int r = l->truncated ? literal_at_end(l->tail, l->tail_len, lit, lit_at, plus)
-                         : literal_at_end(l->p, l->n, lit, lit_at, plus);
+    int r = l->truncated ? mt_literal_at_end(l->tail, l->tail_len, lit, lit_at, plus)
+                         : mt_literal_at_end(l->p, l->n, lit, lit_at, plus);
     if (l->truncated)
         *lit_at = l->n;
     if (r < 0)
@@ -146,6 +115,59 @@ static void scan_response_code(struct imap *m, const uint8_t *p, size_t n)
             return;
         }
     }
+}
+
+/* The value of key in an ID list, ("name" "Thunderbird" "version" "115"):
+ * 1 and where its text is, or 0. Quoted strings only (NIL is no value). */
+static int id_value(const uint8_t *p, size_t n, const char *key, size_t *vs, size_t *vn)
+{
+    size_t i = 0;
+    int is_key = 1, match = 0;
+    while (i < n) {
+        if (p[i] != '"') {
+            if (p[i] == 'N' || p[i] == 'n') { /* NIL */
+                if (!is_key && match)
+                    return 0;
+                is_key = !is_key;
+                i += 3;
+                continue;
+            }
+            i++;
+            continue;
+        }
+        size_t st = ++i;
+        while (i < n && p[i] != '"')
+            i += p[i] == '\\' && i + 1 < n ? 2 : 1;
+        size_t len = (i < n ? i : n) - st;
+        i++;
+        if (!is_key && match) {
+            *vs = st;
+            *vn = len;
+            return 1;
+        }
+        match = is_key && mt_token_is(p + st, len, key);
+        is_key = !is_key;
+    }
+    return 0;
+}
+
+/* RFC 2971 ID, from the client's command or the server's answer: its
+ * name and version as the side's software. */
+static void id_software(struct imap *m, enum mt_dir dir, const uint8_t *p, size_t n)
+{
+    size_t ns, nn, vs, vn;
+    if (!id_value(p, n, "NAME", &ns, &nn) || nn == 0)
+        return;
+    uint8_t buf[MT_SOFTWARE_MAX + 1];
+    size_t k = nn < MT_SOFTWARE_MAX ? nn : MT_SOFTWARE_MAX;
+    memcpy(buf, p + ns, k);
+    if (id_value(p, n, "VERSION", &vs, &vn) && vn > 0 && k < MT_SOFTWARE_MAX) {
+        buf[k++] = ' ';
+        size_t c = vn < MT_SOFTWARE_MAX - k ? vn : MT_SOFTWARE_MAX - k;
+        memcpy(buf + k, p + vs, c);
+        k += c;
+    }
+    mt_set_software(m->s, dir, buf, k, "id");
 }
 
 /* Reports the pending LOGIN, unless it carried nothing (a LOGIN without
@@ -331,6 +353,8 @@ static void client_line(struct imap *m, const struct mt_line *l)
     } else if (strcmp(m->cmd_name, "STARTTLS") == 0) {
         m->starttls_tag = m->cmd_tag;
         m->starttls_waiting = 1;
+    } else if (strcmp(m->cmd_name, "ID") == 0) {
+        id_software(m, MT_DIR_CLIENT, p + pos, n - pos);
     } else if (strcmp(m->cmd_name, "COMPRESS") == 0) {
         size_t as, an = mt_next_token(p, n, &pos, &as);
         if (mt_token_is(p + as, an, "DEFLATE")) {
@@ -380,8 +404,16 @@ static void server_line(struct imap *m, const struct mt_line *l)
             scan_capabilities(m, p + pos, n - pos);
         else
             scan_response_code(m, p, n);
-        m->greeted = 1;
         mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
+        if (!m->greeted && (strcmp(label, "OK") == 0 || strcmp(label, "PREAUTH") == 0)) {
+            size_t ts = pos;
+            while (ts < n && p[ts] == ' ')
+                ts++;
+            mt_software_from_greeting(m->s, MT_PROTO_IMAP, p + ts, n - ts);
+        } else if (strcmp(label, "ID") == 0) {
+            id_software(m, MT_DIR_SERVER, p + pos, n - pos);
+        }
+        m->greeted = 1;
     } else {
         size_t pos = 0, ts, tn = mt_next_token(p, n, &pos, &ts);
         size_t ss, sn = mt_next_token(p, n, &pos, &ss);
@@ -437,9 +469,10 @@ static void server_line(struct imap *m, const struct mt_line *l)
 
 static void imap_line(void *st, enum mt_dir dir, const struct mt_line *l)
 {
-    if (dir == MT_DIR_CLIENT)
+    if (dir == MT_DIR_CLIENT) {
+        ((struct imap *)st)->greeted = 1; /* no greeting will be seen now */
         client_line(st, l);
-    else
+    } else
         server_line(st, l);
 }
 
@@ -492,8 +525,7 @@ static void imap_gap(void *st, enum mt_dir dir, uint64_t n)
     } else {
         m->server_cont = 0;
     }
-    mt_emit_warning(m->s, dir == MT_DIR_SERVER ? "bytes missing from the server; resynchronising"
-                                               : "bytes missing from the client; resynchronising");
+    mt_warn_gap(m->s, dir);
 }
 
 static void imap_end(void *st)

@@ -118,6 +118,8 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
         if (ok)
             remember_apop_timestamp(p, l->p, l->n);
         mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
+        if (ok && l->n > 4) /* "+OK Dovecot (Debian) ready." */
+            mt_software_from_greeting(p->s, MT_PROTO_POP3, l->p + 4, l->n - 4);
         return;
     }
     enum mt_result r = ok ? MT_RESULT_SUCCESS : err ? MT_RESULT_FAILURE : MT_RESULT_UNKNOWN;
@@ -322,6 +324,9 @@ static void pop3_line(void *st, enum mt_dir dir, const struct mt_line *l)
 {
     struct pop3 *p = st;
     if (dir == MT_DIR_CLIENT) {
+        /* The client speaks first only when the capture started after the
+         * greeting: the server's next line answers this command. */
+        p->greeted = 1;
         client_line(p, l);
         return;
     }
@@ -351,8 +356,7 @@ static void pop3_gap(void *st, enum mt_dir dir, uint64_t n)
         mt_pending_resolve(p->s, &p->pending, MT_RESULT_UNKNOWN);
         finish_auth(p, MT_RESULT_UNKNOWN);
     }
-    mt_emit_warning(p->s, dir == MT_DIR_SERVER ? "bytes missing from the server; resynchronising"
-                                               : "bytes missing from the client; resynchronising");
+    mt_warn_gap(p->s, dir);
 }
 
 static void pop3_end(void *st)

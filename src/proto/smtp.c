@@ -1,17 +1,30 @@
 /* SMTP and submission (RFC 5321) with AUTH (RFC 4954), STARTTLS (RFC 3207),
- * PIPELINING (RFC 2920) and CHUNKING/BDAT (RFC 3030). Message content (DATA
- * up to the lone dot, BDAT chunks by size) is never read as commands. */
+ * PIPELINING (RFC 2920) and CHUNKING/BDAT (RFC 3030); and LMTP (RFC 2033),
+ * the same dialogue opened by LHLO, in which the end of the message is
+ * answered once per accepted recipient. Message content (DATA up to the
+ * lone dot, BDAT chunks by size) is never read as commands. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mailtap/proto.h"
 
 
-enum cmd { CMD_OTHER, CMD_EHLO, CMD_AUTH, CMD_STARTTLS, CMD_DATA, CMD_DATA_END, CMD_BDAT };
+enum cmd {
+    CMD_OTHER = 1,
+    CMD_EHLO,
+    CMD_AUTH,
+    CMD_STARTTLS,
+    CMD_DATA,
+    CMD_DATA_END,
+    CMD_BDAT,
+    CMD_MAIL,
+    CMD_RCPT
+};
 
 struct smtp {
     struct mt_dsession *s;
     int greeted;
+    unsigned greet_lines;
     int starttls_offered;
     struct mt_reply_queue replies;
     int in_body; /* the client is sending DATA content */
@@ -19,6 +32,9 @@ struct smtp {
     int in_auth;
     int auth_starttls_offered;
     uint64_t secret_seq;
+    int lmtp;               /* LHLO was said: LMTP */
+    unsigned rcpt_ok;       /* LMTP: recipients accepted in this transaction */
+    unsigned replies_left;  /* LMTP: end-of-data replies still to come after this one */
 };
 
 static void *smtp_create(struct mt_dsession *s)
@@ -85,6 +101,8 @@ static void server_line(struct smtp *m, const struct mt_line *l)
     }
     mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
     if (!m->greeted) {
+        if (code == 220 && m->greet_lines++ == 0) /* "220 host ESMTP Postfix (Debian/GNU)" */
+            mt_software_from_greeting(m->s, MT_PROTO_SMTP, text, tn);
         if (last)
             m->greeted = 1;
         return;
@@ -110,10 +128,25 @@ static void server_line(struct smtp *m, const struct mt_line *l)
     case CMD_DATA:
         if (code == 354) {
             m->replies.kind[m->replies.head] = CMD_DATA_END; /* the next reply ends the message */
+            m->replies_left = m->lmtp && m->rcpt_ok > 1 ? m->rcpt_ok - 1 : 0;
         } else {
             m->in_body = 0; /* DATA refused: no content follows */
             pop(m);
         }
+        break;
+    case CMD_DATA_END:
+        if (m->replies_left > 0) /* LMTP: one reply per recipient */
+            m->replies_left--;
+        else
+            pop(m);
+        break;
+    case CMD_MAIL:
+        m->rcpt_ok = 0;
+        pop(m);
+        break;
+    case CMD_RCPT:
+        m->rcpt_ok += code >= 200 && code < 300;
+        pop(m);
         break;
     default:
         (void)ok;
@@ -181,7 +214,18 @@ static void client_line(struct smtp *m, const struct mt_line *l)
     }
     mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, NULL, 0);
     if (strcmp(label, "EHLO") == 0 || strcmp(label, "HELO") == 0 || strcmp(label, "LHLO") == 0) {
+        if (label[0] == 'L' && !m->lmtp) {
+            m->lmtp = 1;
+            mt_set_proto(m->s, MT_PROTO_LMTP);
+        }
+        size_t hs, hn = mt_next_token(l->p, l->n, &pos, &hs); /* the client's name for itself */
+        if (hn)
+            mt_set_software(m->s, MT_DIR_CLIENT, l->p + hs, hn, "ehlo");
         push(m, CMD_EHLO);
+    } else if (strcmp(label, "MAIL") == 0) {
+        push(m, CMD_MAIL);
+    } else if (strcmp(label, "RCPT") == 0) {
+        push(m, CMD_RCPT);
     } else if (strcmp(label, "STARTTLS") == 0) {
         push(m, CMD_STARTTLS);
     } else if (strcmp(label, "DATA") == 0) {
@@ -208,9 +252,11 @@ static void client_line(struct smtp *m, const struct mt_line *l)
 
 static void smtp_line(void *st, enum mt_dir dir, const struct mt_line *l)
 {
-    if (dir == MT_DIR_CLIENT)
+    if (dir == MT_DIR_CLIENT) {
+        /* Before any greeting: the capture started after it. */
+        ((struct smtp *)st)->greeted = 1;
         client_line(st, l);
-    else
+    } else
         server_line(st, l);
 }
 
@@ -229,8 +275,7 @@ static void smtp_gap(void *st, enum mt_dir dir, uint64_t n)
         m->replies.len = 0;
         finish_auth(m, MT_RESULT_UNKNOWN);
     }
-    mt_emit_warning(m->s, dir == MT_DIR_SERVER ? "bytes missing from the server; resynchronising"
-                                               : "bytes missing from the client; resynchronising");
+    mt_warn_gap(m->s, dir);
 }
 
 static void smtp_end(void *st) { finish_auth(st, MT_RESULT_UNKNOWN); }
@@ -243,4 +288,8 @@ static void smtp_destroy(void *st)
 }
 
 const struct mt_proto_ops mt_smtp_ops = {MT_PROTO_SMTP, smtp_create, smtp_line, smtp_raw,
+                                         smtp_gap,      smtp_end,    smtp_destroy};
+
+/* Port 24: LMTP from the start (the same code; LHLO says it too). */
+const struct mt_proto_ops mt_lmtp_ops = {MT_PROTO_LMTP, smtp_create, smtp_line, smtp_raw,
                                          smtp_gap,      smtp_end,    smtp_destroy};

@@ -30,6 +30,7 @@ static const struct sasl_mech mechs[] = {
     {"EXTERNAL", sasl_external_client, NULL, MECH_NAME_ONLY},
     {"ANONYMOUS", sasl_anonymous_client, NULL, MECH_NAME_ONLY},
     {"SCRAM-*", sasl_scram_client, NULL, MECH_NAME_ONLY},
+    {"GSSAPI", sasl_gssapi_client, NULL, 0},
 };
 
 /* The row for an upper-case name, or NULL for a mechanism not read. */
@@ -109,6 +110,7 @@ static void reset(struct mt_sasl *s)
     s->cred.password.p = s->password;
     s->cred.domain.p = s->domain;
     s->cred.host.p = s->host;
+    s->cred.service.p = s->service;
     s->cred.hash.p = s->hash;
 }
 
@@ -147,7 +149,12 @@ static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n, 
         s->cred.invalid_base64 = 1;
         return 0;
     }
-    return s->mech ? s->mech->client(s, (struct sasl_span){b64, n}) : 0;
+    if (!s->mech) {
+        /* A login whose secret, if any, is not read here: shown as one. */
+        s->identified = 1;
+        return s->msg_len ? MT_SASL_EXPOSES_SECRET : 0;
+    }
+    return s->mech->client(s, (struct sasl_span){b64, n});
 }
 
 static unsigned client_turn(struct mt_sasl *s, const uint8_t *b64, size_t n, int cut)

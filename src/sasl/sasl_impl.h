@@ -21,7 +21,8 @@ struct mt_sasl {
     struct mt_sasl_cred cred;
     const struct sasl_mech *mech; /* NULL: a mechanism this module does not read */
     int stage;      /* client messages the mechanism has consumed */
-    int identified; /* EXTERNAL/ANONYMOUS: the client sent its message */
+    int identified; /* EXTERNAL, ANONYMOUS, GSSAPI, an unknown mechanism:
+                     * the client sent its message */
 
     /* Last server challenge as received (CRAM-MD5 hash line); 0 = none. */
     uint8_t chal[MT_SASL_CHALLENGE_MAX];
@@ -40,6 +41,7 @@ struct mt_sasl {
     uint8_t authzid[MT_SASL_FIELD_MAX];
     uint8_t domain[MT_SASL_FIELD_MAX];
     uint8_t host[MT_SASL_FIELD_MAX];
+    uint8_t service[MT_SASL_FIELD_MAX];
     uint8_t password[MT_SASL_SECRET_MAX];
     uint8_t hash[MT_SASL_HASH_MAX]; /* NUL-terminated, so len < HASH_MAX */
 
@@ -91,6 +93,7 @@ sasl_client_fn sasl_oauthbearer_client;
 sasl_client_fn sasl_scram_client;    /* identity.c */
 sasl_client_fn sasl_external_client;
 sasl_client_fn sasl_anonymous_client;
+sasl_client_fn sasl_gssapi_client;   /* gssapi.c */
 
 /* --- shared helpers (util.c) ------------------------------------------------- */
 

@@ -15,7 +15,7 @@ struct creds {
     int header_done;
 };
 
-enum { W_TIME = 27, W_ENDS = 44, W_PROTO = 5, W_MECH = 11, W_RESULT = 7, W_USER = 16 };
+enum { W_TIME = 27, W_ENDS = 44, W_PROTO = 11, W_MECH = 11, W_RESULT = 7, W_USER = 16 };
 
 /* Display width of rendered (safe, UTF-8) text: its code points. */
 static size_t width(const char *s)
@@ -90,6 +90,11 @@ static void row(struct creds *c, const struct mt_event *ev)
     cell(c->out, mt_result_name(cr->result), W_RESULT);
     cell(c->out, user ? user : "-", W_USER);
     fputs(secret ? secret : "-", c->out);
+    if (!secret && cr->service.present) { /* GSSAPI: no secret, but whom it was for */
+        char *svc = safe(cr->service.p, cr->service.len, 0);
+        fprintf(c->out, " (for %s)", svc ? svc : "?");
+        free(svc);
+    }
     int user_cut = cr->user.truncated, pass_cut = cr->password.present && cr->password.truncated;
     if (user_cut || pass_cut)
         fputs(!user_cut ? " [cut short]" : pass_cut ? " [user and password cut short]"

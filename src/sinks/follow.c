@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailtap/explain.h"
 #include "mailtap/output.h"
 #include "mailtap/outstream.h"
 #include "mailtap/render.h"
@@ -28,6 +29,13 @@ struct follow {
     uint64_t cur_session; /* session of the last line written (0 none) */
     int cur_dir;          /* direction of an unfinished line, -1 if none */
     int open_partial;     /* that line is a message without its line end yet */
+    int explain;          /* --explain */
+    /* The labelled line being written, explained once it ends. */
+    int explain_pending;
+    char explain_label[32];
+    enum mt_proto explain_proto;
+    enum mt_dir explain_dir;
+    enum mt_msg_kind explain_kind;
 };
 
 static const char *dir_color(const struct follow *f, enum mt_dir dir)
@@ -128,6 +136,20 @@ static void decoded_line(struct follow *f, const struct mt_event *ev)
     end_line(f);
 }
 
+/* --explain: under a labelled line, what it means and where it is
+ * defined (our own text from the catalogues, not the wire's). */
+static void explain_line(struct follow *f)
+{
+    const char *ref = NULL;
+    const char *what =
+        mt_explain(f->explain_proto, f->explain_dir, f->explain_kind, f->explain_label, &ref);
+    f->explain_pending = 0;
+    if (!what)
+        return;
+    fprintf(f->out, "%s%*s= %s%s%s%s%s\n", f->color ? DIM : "", LABEL_WIDTH + 3, "", what,
+            ref ? " (" : "", ref ? ref : "", ref ? ")" : "", f->color ? UNDIM : "");
+}
+
 static void message(struct follow *f, const struct mt_event *ev)
 {
     const struct mt_message *m = ev->msg;
@@ -138,6 +160,13 @@ static void message(struct follow *f, const struct mt_event *ev)
     if (!(f->open_partial && f->cur_dir == (int)ev->dir)) {
         end_line(f);
         begin_line(f, ev->dir, m->label);
+        if (f->explain && m->label[0] && ev->state) {
+            snprintf(f->explain_label, sizeof f->explain_label, "%s", m->label);
+            f->explain_pending = 1;
+            f->explain_proto = ev->state->proto;
+            f->explain_dir = ev->dir;
+            f->explain_kind = m->kind;
+        }
     }
     put_spans(f, m->text, m->len, m);
     if (m->truncated)
@@ -147,6 +176,8 @@ static void message(struct follow *f, const struct mt_event *ev)
     f->open_partial = m->partial;
     if (!m->partial)
         end_line(f);
+    if (!m->partial && f->explain_pending)
+        explain_line(f);
     if (m->decoded && !m->partial)
         decoded_line(f, ev);
 }
@@ -185,6 +216,10 @@ static void credential(struct follow *f, const struct mt_event *ev)
         put_bytes_or_mask(f, &c->password, 1);
         if (c->password.truncated)
             fputs(" (cut short)", f->out);
+    }
+    if (c->service.present) {
+        fputs(", for the service ", f->out);
+        put_bytes_or_mask(f, &c->service, 0);
     }
     if (c->hash) {
         struct mt_bytes h = {(const uint8_t *)c->hash, strlen(c->hash), 1, 0};
@@ -231,7 +266,8 @@ static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
                 ev->tls->cipher ? " " : "", ev->tls->cipher ? ev->tls->cipher : "",
                 ev->tls->sni[0] ? ", SNI " : "");
         put_text(f, (const uint8_t *)ev->tls->sni, strlen(ev->tls->sni));
-        fprintf(f->out, ": %s ==%s\n", ev->tls->outcome_text, f->color ? RESET : "");
+        fprintf(f->out, "%s%s: %s ==%s\n", ev->tls->ja4[0] ? ", JA4 " : "", ev->tls->ja4,
+                ev->tls->outcome_text, f->color ? RESET : "");
         break;
     case MT_EV_SESSION_END:
         if (f->cur_session != ev->session->id)
@@ -245,6 +281,18 @@ static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
                     (unsigned long long)ev->state->bytes[MT_DIR_SERVER]);
         fprintf(f->out, " ==%s\n", f->color ? RESET : "");
         break;
+    case MT_EV_SOFTWARE: {
+        const struct mt_software *sw = &ev->state->software[ev->dir];
+        if (f->cur_session != ev->session->id)
+            header(f, ev, " continued:");
+        end_line(f);
+        fprintf(f->out, "%s== %s software: ", f->color ? BOLD : "",
+                ev->dir == MT_DIR_CLIENT ? "client" : "server");
+        put_text(f, sw->name, sw->len);
+        fprintf(f->out, "%s (%s) ==%s\n", sw->truncated ? " (cut short)" : "", sw->source,
+                f->color ? RESET : "");
+        break;
+    }
     case MT_EV_WARNING:
         if (ev->session && f->cur_session != ev->session->id)
             header(f, ev, " continued:");
@@ -279,6 +327,7 @@ int mt_follow_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *si
     mt_outstream_init(&f->os, out, "standard output");
     f->color = o->color;
     f->mask = o->mask;
+    f->explain = o->explain;
     f->cur_dir = -1;
     *sink = (struct mt_sink){follow_event, follow_finish, follow_error, free, f, 1};
     return 0;

@@ -175,6 +175,14 @@ static void message(struct json *j, const struct mt_event *ev)
           j->out);
 }
 
+static void software(struct json *j, const struct mt_software *sw)
+{
+    if (sw->len)
+        mt_json_string(j->out, sw->name, sw->len);
+    else
+        fputs("null", j->out);
+}
+
 static void credential(struct json *j, const struct mt_event *ev)
 {
     const struct mt_credential *c = ev->cred;
@@ -192,6 +200,11 @@ static void credential(struct json *j, const struct mt_event *ev)
         fputs("null", j->out);
     fputs(",\"password\":", j->out);
     secret(j, &c->password);
+    fputs(",\"service\":", j->out);
+    if (c->service.present)
+        mt_json_string(j->out, c->service.p, c->service.len);
+    else
+        fputs("null", j->out);
     fputs(",\"hash\":", j->out);
     struct mt_bytes h = {(const uint8_t *)c->hash, c->hash ? strlen(c->hash) : 0, c->hash != NULL,
                          0};
@@ -240,6 +253,8 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
         fprintf(j->out, ",\"decrypted\":%s,\"reason\":\"%s\",\"client_random\":",
                 ev->tls->decrypted ? "true" : "false", ev->tls->outcome);
         mt_json_cstring(j->out, ev->tls->client_random[0] ? ev->tls->client_random : NULL);
+        fputs(",\"ja4\":", j->out);
+        mt_json_cstring(j->out, ev->tls->ja4[0] ? ev->tls->ja4 : NULL);
         fputs("}\n", j->out);
         break;
     case MT_EV_SESSION_END: {
@@ -254,7 +269,22 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
                     st->bytes[MT_DIR_CLIENT], st->bytes[MT_DIR_SERVER], st->messages,
                     st->credentials, st->conflict_bytes, st->tls ? "true" : "false",
                     st->starttls ? "true" : "false");
+        if (st) {
+            fputs(",\"client_software\":", j->out);
+            software(j, &st->software[MT_DIR_CLIENT]);
+            fputs(",\"server_software\":", j->out);
+            software(j, &st->software[MT_DIR_SERVER]);
+        }
         fputs("}\n", j->out);
+        break;
+    }
+    case MT_EV_SOFTWARE: {
+        const struct mt_software *sw = &ev->state->software[ev->dir];
+        head(j, "software", ev->ts, ev);
+        fprintf(j->out, ",\"side\":\"%s\",\"name\":", ev->dir == MT_DIR_CLIENT ? "client" : "server");
+        mt_json_string(j->out, sw->name, sw->len);
+        fprintf(j->out, ",\"truncated\":%s,\"source\":\"%s\"}\n", sw->truncated ? "true" : "false",
+                sw->source);
         break;
     }
     case MT_EV_WARNING:

@@ -1,4 +1,5 @@
-/* Recognising a TLS ClientHello in the first bytes a client sends.
+/* Recognising a TLS ClientHello in the first bytes a client sends, and
+ * collecting what its JA4 fingerprint reads (computed in ja4.c).
  *
  * Every byte is hostile.  The parser is a single forward pass over the
  * handshake message, read through a small cursor that walks the TLS records
@@ -33,6 +34,7 @@
 #define HELLO_MIN_BODY 41
 
 #define EXT_SERVER_NAME 0
+#define EXT_SIGNATURE_ALGORITHMS 13
 #define EXT_ALPN 16
 #define EXT_EARLY_DATA 42
 #define EXT_SUPPORTED_VERSIONS 43
@@ -127,6 +129,16 @@ static int cur_skip(struct cursor *c, size_t k)
     return R_OK;
 }
 
+/* Keeps v in a JA4 list of *n values that has room for max; a list that
+ * would be longer makes the hello unusable for JA4. */
+static void keep16(uint16_t *list, size_t *n, size_t max, uint16_t v, struct mt_ja4_hello *j)
+{
+    if (*n < max)
+        list[(*n)++] = v;
+    else
+        j->unusable = 1;
+}
+
 /* Claims k bytes of an enclosing structure that has *left bytes left. */
 static int take(size_t *left, size_t k)
 {
@@ -212,11 +224,34 @@ static int ext_sni(struct cursor *c, size_t left, struct mt_tls_info *info, int 
     return R_OK;
 }
 
+/* The first ALPN protocol, of len (>= 1) bytes: printable into info->alpn
+ * (truncated to fit, silently: registered ALPN ids are a few bytes), and its
+ * first and last bytes as they are for JA4. */
+static int alpn_first_protocol(struct cursor *c, size_t len, struct mt_tls_info *info,
+                               struct mt_ja4_hello *j)
+{
+    size_t keep = len < sizeof info->alpn - 1 ? len : sizeof info->alpn - 1;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b;
+        int rc = cur_u8(c, &b);
+        if (rc != R_OK)
+            return rc;
+        if (i < keep)
+            info->alpn[i] = printable(b);
+        if (i == 0)
+            j->alpn_first = b;
+        j->alpn_last = b;
+    }
+    info->alpn[keep] = '\0';
+    j->alpn_len = len;
+    return R_OK;
+}
+
 /* application_layer_protocol_negotiation (RFC 7301 3.1):
  * ProtocolName protocol_name_list<2..2^16-1>, each ProtocolName<1..2^8-1>.
- * The first protocol is kept (truncated to fit, silently: registered ALPN
- * ids are a few bytes). */
-static int ext_alpn(struct cursor *c, size_t left, struct mt_tls_info *info)
+ * The first protocol is kept. */
+static int ext_alpn(struct cursor *c, size_t left, struct mt_tls_info *info,
+                    struct mt_ja4_hello *j)
 {
     uint16_t list;
     int rc;
@@ -232,7 +267,7 @@ static int ext_alpn(struct cursor *c, size_t left, struct mt_tls_info *info)
         if (len == 0 || (rc = take(&left, len)) != R_OK)
             return R_BAD;
         if (first)
-            rc = cur_string(c, len, info->alpn, sizeof info->alpn, NULL);
+            rc = alpn_first_protocol(c, len, info, j);
         else
             rc = cur_skip(c, len);
         if (rc != R_OK)
@@ -244,7 +279,8 @@ static int ext_alpn(struct cursor *c, size_t left, struct mt_tls_info *info)
 
 /* supported_versions in a ClientHello (RFC 8446 4.2.1):
  * ProtocolVersion versions<2..254>. */
-static int ext_versions(struct cursor *c, size_t left, struct mt_tls_info *info)
+static int ext_versions(struct cursor *c, size_t left, struct mt_tls_info *info,
+                        struct mt_ja4_hello *j)
 {
     uint8_t list;
     int rc;
@@ -252,12 +288,42 @@ static int ext_versions(struct cursor *c, size_t left, struct mt_tls_info *info)
         return rc;
     if (list < 2 || list % 2 != 0 || list != left)
         return R_BAD;
+    j->has_versions = 1;
     for (; left > 0; left -= 2) {
         uint16_t v;
         if ((rc = cur_u16(c, &v)) != R_OK)
             return rc;
+        keep16(j->versions, &j->n_versions, MT_JA4_MAX_VERSIONS, v, j);
         if (!is_grease(v) && version_rank(v) > version_rank(info->max_version))
             info->max_version = v;
+    }
+    return R_OK;
+}
+
+/* signature_algorithms (RFC 8446 4.2.3): SignatureScheme
+ * supported_signature_algorithms<2..2^16-2>, kept in order for JA4.  Only
+ * JA4 reads it, so one that does not parse costs the fingerprint, not the
+ * hello: its bytes are skipped as the extension's length says. */
+static int ext_sigalgs(struct cursor *c, size_t left, struct mt_ja4_hello *j)
+{
+    uint16_t list;
+    int rc;
+    if (left < 2) {
+        j->unusable = 1;
+        return cur_skip(c, left);
+    }
+    if ((rc = cur_u16(c, &list)) != R_OK)
+        return rc;
+    left -= 2;
+    if (list < 2 || list % 2 != 0 || list != left) {
+        j->unusable = 1;
+        return cur_skip(c, left);
+    }
+    for (; left > 0; left -= 2) {
+        uint16_t v;
+        if ((rc = cur_u16(c, &v)) != R_OK)
+            return rc;
+        keep16(j->sigalgs, &j->n_sigalgs, MT_JA4_MAX_SIGALGS, v, j);
     }
     return R_OK;
 }
@@ -321,8 +387,8 @@ static int random_and_session_id(struct cursor *c, size_t *left, struct mt_tls_i
     return cur_skip(c, b);
 }
 
-/* cipher_suites<2..2^16-2>, two bytes each: not kept either. */
-static int skip_cipher_suites(struct cursor *c, size_t *left)
+/* cipher_suites<2..2^16-2>, two bytes each, kept in order for JA4. */
+static int cipher_suites(struct cursor *c, size_t *left, struct mt_ja4_hello *j)
 {
     uint16_t u;
     int rc;
@@ -330,7 +396,13 @@ static int skip_cipher_suites(struct cursor *c, size_t *left)
         return rc;
     if (u < 2 || u % 2 != 0 || (rc = take(left, u)) != R_OK)
         return R_BAD;
-    return cur_skip(c, u);
+    for (; u > 0; u -= 2) {
+        uint16_t v;
+        if ((rc = cur_u16(c, &v)) != R_OK)
+            return rc;
+        keep16(j->ciphers, &j->n_ciphers, MT_JA4_MAX_CIPHERS, v, j);
+    }
+    return R_OK;
 }
 
 /* legacy_compression_methods<1..2^8-1>, which must include null (0) */
@@ -355,7 +427,7 @@ static int compression_methods(struct cursor *c, size_t *left)
 /* The extensions read here that have been seen so far, and whether the
  * server_name list held a host_name. */
 struct seen_ext {
-    int sni, alpn, versions, host;
+    int sni, alpn, versions, host, sigalgs;
 };
 
 /* One extension, of len bytes: one of the kinds read here, or skipped.
@@ -363,8 +435,9 @@ struct seen_ext {
  * here a duplicate could make us report a different name than the
  * server uses, so it disqualifies the hello. */
 static int extension(struct cursor *c, uint16_t type, uint16_t len, struct mt_tls_info *info,
-                     struct seen_ext *seen)
+                     struct mt_ja4_hello *j, struct seen_ext *seen)
 {
+    keep16(j->exts, &j->n_exts, MT_JA4_MAX_EXTS, type, j);
     switch (type) {
     case EXT_SERVER_NAME:
         if (seen->sni++)
@@ -373,11 +446,16 @@ static int extension(struct cursor *c, uint16_t type, uint16_t len, struct mt_tl
     case EXT_ALPN:
         if (seen->alpn++)
             return R_BAD;
-        return ext_alpn(c, len, info);
+        return ext_alpn(c, len, info, j);
     case EXT_SUPPORTED_VERSIONS:
         if (seen->versions++)
             return R_BAD;
-        return ext_versions(c, len, info);
+        return ext_versions(c, len, info, j);
+    case EXT_SIGNATURE_ALGORITHMS:
+        /* JA4 reads the first (a duplicate is forbidden anyway). */
+        if (seen->sigalgs++)
+            return cur_skip(c, len);
+        return ext_sigalgs(c, len, j);
     case EXT_EARLY_DATA:
         info->early_data = 1;
         return cur_skip(c, len);
@@ -388,7 +466,8 @@ static int extension(struct cursor *c, uint16_t type, uint16_t len, struct mt_tl
 
 /* Extensions are optional (SSL 3.0 / early TLS); if present, the block
  * length must account for exactly the rest of the message. */
-static int extensions(struct cursor *c, size_t left, struct mt_tls_info *info)
+static int extensions(struct cursor *c, size_t left, struct mt_tls_info *info,
+                      struct mt_ja4_hello *j)
 {
     uint16_t u;
     int rc;
@@ -398,7 +477,7 @@ static int extensions(struct cursor *c, size_t left, struct mt_tls_info *info)
         return rc;
     if (u != left)
         return R_BAD;
-    struct seen_ext seen = {0, 0, 0, 0};
+    struct seen_ext seen = {0, 0, 0, 0, 0};
     while (left > 0) {
         uint16_t type, len;
         if ((rc = take(&left, 4)) != R_OK || (rc = cur_u16(c, &type)) != R_OK ||
@@ -406,7 +485,7 @@ static int extensions(struct cursor *c, size_t left, struct mt_tls_info *info)
             return rc;
         if ((rc = take(&left, len)) != R_OK)
             return rc;
-        if ((rc = extension(c, type, len, info, &seen)) != R_OK)
+        if ((rc = extension(c, type, len, info, j, &seen)) != R_OK)
             return rc;
     }
     return R_OK;
@@ -414,15 +493,15 @@ static int extensions(struct cursor *c, size_t left, struct mt_tls_info *info)
 
 /* The ClientHello's parts in the order they come (RFC 8446 4.1.2); left
  * counts the bytes of the message that no part has claimed yet. */
-static int parse_hello(struct cursor *c, struct mt_tls_info *info)
+static int parse_hello(struct cursor *c, struct mt_tls_info *info, struct mt_ja4_hello *j)
 {
     size_t left = 0;
     int rc;
     if ((rc = hello_header(c, &left)) != R_OK || (rc = hello_version(c, &left, info)) != R_OK ||
         (rc = random_and_session_id(c, &left, info)) != R_OK ||
-        (rc = skip_cipher_suites(c, &left)) != R_OK || (rc = compression_methods(c, &left)) != R_OK)
+        (rc = cipher_suites(c, &left, j)) != R_OK || (rc = compression_methods(c, &left)) != R_OK)
         return rc;
-    return extensions(c, left, info);
+    return extensions(c, left, info, j);
 }
 
 enum mt_tls_result mt_tls_client_hello(const uint8_t *p, size_t n, struct mt_tls_info *info)
@@ -432,16 +511,26 @@ enum mt_tls_result mt_tls_client_hello(const uint8_t *p, size_t n, struct mt_tls
     /* Filled in a local copy; *info is written only for a complete hello. */
     struct mt_tls_info tmp;
     memset(&tmp, 0, sizeof tmp);
+    /* The lists are written before they are read: only the counts and
+     * flags need clearing. */
+    struct mt_ja4_hello j;
+    j.legacy_version = 0;
+    j.n_ciphers = j.n_exts = j.n_sigalgs = j.n_versions = 0;
+    j.has_versions = j.unusable = 0;
+    j.alpn_len = 0;
+    j.alpn_first = j.alpn_last = 0;
     /* Bytes past MT_TLS_MAX_HELLO count as absent even when given, so
      * that the answer does not depend on how much the caller passed. */
     struct cursor c = {p, n < MT_TLS_MAX_HELLO ? n : MT_TLS_MAX_HELLO, 0, 0};
-    int rc = parse_hello(&c, &tmp);
+    int rc = parse_hello(&c, &tmp, &j);
     if (rc == R_BAD)
         return MT_TLS_NOT_TLS;
     if (rc == R_MORE)
         return MT_TLS_NEED_MORE;
     /* A complete hello means the first record header was read whole. */
     tmp.record_version = (uint16_t)(p[1] << 8 | p[2]);
+    j.legacy_version = tmp.hello_version;
+    mt_ja4(&j, tmp.ja4); /* "" if it cannot be had */
     if (info)
         *info = tmp;
     return MT_TLS_HELLO;

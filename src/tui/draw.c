@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailtap/explain.h"
 #include "mailtap/render.h"
 
 #define GUTTER 15 /* "C LABEL        " */
@@ -174,6 +175,12 @@ static const char *badge(const struct mt_tui_session *s, attr_t *a, int color)
     return "CLEARTEXT";
 }
 
+/* Five columns: "managesieve" is "sieve" here. */
+static const char *short_proto(uint8_t p)
+{
+    return p == MT_PROTO_SIEVE ? "sieve" : mt_proto_name((enum mt_proto)p);
+}
+
 static void draw_sessions(struct ui *u, int y0, int rows)
 {
     int w = COLS;
@@ -186,9 +193,9 @@ static void draw_sessions(struct ui *u, int y0, int rows)
     if (ends_w > 60)
         ends_w = 60;
     char head[256];
-    snprintf(head, sizeof head, "%5s %s%-*s %-5s %-9s %5s %6s %s%s", "#", with_time ? "TIME     " : "",
-             ends_w, "CLIENT -> SERVER", "PROTO", "SECURITY", "CREDS", "BYTES", "STATE",
-             u->sort_creds ? "  (by credentials)" : "");
+    snprintf(head, sizeof head, "%5s %s%-*s %-5s %-9s %5s %6s %-11s %s%s", "#",
+             with_time ? "TIME     " : "", ends_w, "CLIENT -> SERVER", "PROTO", "SECURITY", "CREDS",
+             "BYTES", "STATE", "SOFTWARE", u->sort_creds ? "  (by credentials)" : "");
     ui_draw_str(y0, 0, w, head, A_BOLD | (u->focus == PANE_SESSIONS ? A_UNDERLINE : 0));
     u->top = (size_t)scroll_to(u->sel, u->top, rows);
     for (int r = 0; r < rows; r++) {
@@ -208,7 +215,7 @@ static void draw_sessions(struct ui *u, int y0, int rows)
         char pre[160];
         snprintf(pre, sizeof pre, "%5llu %s%s%-*.*s %-5s ", (unsigned long long)s->info.id,
                  with_time ? t : "", with_time ? " " : "", ends_w, ends_w, ends,
-                 mt_proto_name(s->proto));
+                 short_proto(s->proto));
         if (k == u->sel) {
             attrset(rowa);
             mvhline(y, 0, ' ', w);
@@ -226,7 +233,7 @@ static void draw_sessions(struct ui *u, int y0, int rows)
         snprintf(pre, sizeof pre, "%5s", cr);
         ui_draw_str(y, x, w - x, pre, ca);
         x += 5;
-        snprintf(pre, sizeof pre, " %6s %s", b, mt_tui_state_name(s->state));
+        snprintf(pre, sizeof pre, " %6s %-11s %s", b, mt_tui_state_name(s->state), s->software);
         ui_draw_str(y, x, w - x, pre, rowa);
     }
 }
@@ -245,7 +252,7 @@ static void draw_creds(struct ui *u, int y0, int rows)
         char t[16], line[512];
         fmt_clock(c->ts, t, sizeof t);
         snprintf(line, sizeof line, "%-10s %7llu %-5s %-12s %-8s %-16s ", t,
-                 (unsigned long long)u->m->s[c->session].info.id, mt_proto_name(c->proto), c->mech,
+                 (unsigned long long)u->m->s[c->session].info.id, short_proto(c->proto), c->mech,
                  mt_result_name(c->result), c->user);
         attr_t a = k == u->csel ? A_REVERSE : A_NORMAL;
         int y = y0 + 1 + r;
@@ -287,6 +294,24 @@ static void draw_record(struct ui *u, int y, const struct mt_rec *r, long n, int
         ui_draw_str(y, x + col, w - x - col, " [cut]", A_DIM);
 }
 
+/* What the line under the cursor means, for the bottom line ('e'). */
+static void explain_record(struct ui *u, const struct mt_tui_session *s, const struct mt_rec *r)
+{
+    u->explain_text[0] = '\0';
+    if (!u->explain || r->type != MT_REC_MESSAGE || (r->flags & MT_REC_DECODED) || !r->label[0])
+        return;
+    const char *ref = NULL;
+    const char *what = mt_explain((enum mt_proto)s->proto, (enum mt_dir)r->dir,
+                                  (enum mt_msg_kind)r->kind, r->label, &ref);
+    char label[MT_SPOOL_LABEL * 4 + 1];
+    mt_render_buf(label, sizeof label, (const uint8_t *)r->label, strlen(r->label), 0);
+    if (what)
+        snprintf(u->explain_text, sizeof u->explain_text, "%s: %s%s%s%s", label, what,
+                 ref ? " (" : "", ref ? ref : "", ref ? ")" : "");
+    else
+        snprintf(u->explain_text, sizeof u->explain_text, "%s: no explanation", label);
+}
+
 static void draw_conversation(struct ui *u, int y0, int rows)
 {
     if (u->conv_session == SIZE_MAX) {
@@ -315,6 +340,8 @@ static void draw_conversation(struct ui *u, int y0, int rows)
         if (n < 0)
             break;
         draw_record(u, y0 + 1 + r, &rec, n, u->focus == PANE_CONV && i == u->conv_cur);
+        if (i == u->conv_cur)
+            explain_record(u, s, &rec);
     }
 }
 
@@ -330,6 +357,7 @@ static const char *const help_lines[] = {
     "  f                       filter: all, with credentials, cleartext, POP3, IMAP, SMTP",
     "  o                       sort sessions by time / by credentials",
     "  m                       mask passwords and tokens",
+    "  e                       explain the line under the cursor",
     "  p                       pause / resume reading packets",
     "  s                       save the session's transcript to a file",
     "  ?                       this help          q  quit",
@@ -378,6 +406,10 @@ static void draw_bottom(struct ui *u)
     }
     if (u->message[0]) {
         ui_draw_str(y, 0, COLS, u->message, A_BOLD);
+        return;
+    }
+    if (u->explain && u->explain_text[0]) {
+        ui_draw_str(y, 0, COLS, u->explain_text, A_BOLD);
         return;
     }
     char hint[256];

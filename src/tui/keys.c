@@ -348,6 +348,12 @@ static void command_key(struct ui *u, int ch)
         u->sort_creds = !u->sort_creds;
         ui_rebuild_list(u);
         break;
+    case 'e':
+        u->explain = !u->explain;
+        snprintf(u->message, sizeof u->message,
+                 u->explain ? "explanations on: the line under the cursor is explained here"
+                            : "explanations off");
+        break;
     case 'm':
         u->mask = !u->mask;
         snprintf(u->message, sizeof u->message, u->mask ? "secrets masked" : "secrets shown");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mailtap/capture.h"
+#include "mailtap/explain.h"
 
 #define FRAME_US 50000 /* at most 20 redraws a second */
 #define PUMP_US 30000  /* packets processed between looks at the keyboard */
@@ -131,6 +132,7 @@ static void release_quit_signals(void)
 static int start_curses(struct ui *u, char *err, size_t errlen)
 {
     setlocale(LC_ALL, "");
+    mt_explain_init(); /* that reset LC_MESSAGES: the explanations' language again */
     const char *cs = nl_langinfo(CODESET);
     u->utf8 = cs && strcmp(cs, "UTF-8") == 0;
     /* With "-r -" standard input is the capture: keys come from the
@@ -295,6 +297,7 @@ int mt_tui_run(struct mt_tui_model *m, const struct mt_tui_source *src,
     u.src = src;
     u.color = o->color;
     u.mask = o->mask;
+    u.explain = o->explain;
     u.conv_session = SIZE_MAX;
     u.started_us = ui_now_us();
     u.src_status = MT_STEP_MORE;

@@ -268,6 +268,33 @@ static void update_state(struct mt_tui_session *s, const struct mt_session_state
     s->bytes = st->bytes[0] + st->bytes[1];
 }
 
+/* "Dovecot (Debian) / Thunderbird 115.6.0": the server's, then the client's. */
+static void on_software(struct mt_tui_model *m, struct mt_tui_session *s,
+                        const struct mt_event *ev)
+{
+    const struct mt_software *srv = &ev->state->software[MT_DIR_SERVER];
+    const struct mt_software *cli = &ev->state->software[MT_DIR_CLIENT];
+    size_t k = srv->len ? mt_render_buf(s->software, sizeof s->software, srv->name, srv->len, 0)
+                        : 0;
+    if (cli->len && k + 4 < sizeof s->software) {
+        if (k) {
+            memcpy(s->software + k, " / ", 3);
+            k += 3;
+        }
+        mt_render_buf(s->software + k, sizeof s->software - k, cli->name, cli->len, 0);
+    }
+    const struct mt_software *sw = &ev->state->software[ev->dir];
+    struct note n = {.len = 0};
+    note_str(&n, ev->dir == MT_DIR_CLIENT ? "== client software: " : "== server software: ");
+    char name[MT_SOFTWARE_MAX * 4 + 1];
+    mt_render_buf(name, sizeof name, sw->name, sw->len, 0);
+    note_str(&n, name);
+    note_str(&n, " (");
+    note_str(&n, sw->source);
+    note_str(&n, ") ==");
+    plain_note(m, s, n.text, n.len, ev->ts);
+}
+
 static void on_message(struct mt_tui_model *m, struct mt_tui_session *s, const struct mt_event *ev)
 {
     const struct mt_message *msg = ev->msg;
@@ -305,6 +332,10 @@ static void on_tls_hello(struct mt_tui_model *m, struct mt_tui_session *s,
     if (ev->tls->sni[0]) {
         note_str(&n, ", SNI ");
         note_str(&n, ev->tls->sni);
+    }
+    if (ev->tls->ja4[0]) {
+        note_str(&n, ", JA4 ");
+        note_str(&n, ev->tls->ja4);
     }
     note_str(&n, ": ");
     note_str(&n, ev->tls->outcome_text);
@@ -344,6 +375,7 @@ static const event_fn on_event[] = {
     [MT_EV_MESSAGE] = on_message,     [MT_EV_GAP] = on_gap,
     [MT_EV_CREDENTIAL] = on_credential, [MT_EV_TLS] = on_tls_hello,
     [MT_EV_WARNING] = on_warning,     [MT_EV_SESSION_END] = on_session_end,
+    [MT_EV_SOFTWARE] = on_software,
 };
 
 static int model_event(void *ctx, const struct mt_event *ev, void **slot)

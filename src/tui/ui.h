@@ -23,6 +23,8 @@ struct ui {
     struct mt_tui_model *m;
     const struct mt_tui_source *src;
     int color, utf8, mask;
+    int explain;                /* 'e': the line under the cursor explained at the bottom */
+    char explain_text[512];
     int focus;
     int filter, sort_creds;
     size_t *vis, nvis, vis_cap; /* sessions shown, in order */

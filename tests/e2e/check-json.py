@@ -43,7 +43,7 @@ def documented_keys(path):
                     keys[section] = set()
             elif line.startswith("| `") and section:
                 cell = line.split("|")[1]
-                names = re.findall(r"`([a-z_]+)`", cell)
+                names = re.findall(r"`([a-z_0-9]+)`", cell)
                 (common if section == "Common keys" else keys[section]).update(names)
     return {t: k | common for t, k in keys.items() if k}
 
@@ -94,7 +94,7 @@ def valid(path):
         if t == "credential":
             if o["result"] not in ("success", "failure", "unknown"):
                 bad("credential result %r" % o["result"])
-            if o["proto"] not in ("pop3", "imap", "smtp"):
+            if o["proto"] not in ("pop3", "imap", "smtp", "managesieve", "lmtp"):
                 bad("credential proto %r" % o["proto"])
             if o["via"] not in ("USER", "APOP", "LOGIN", "AUTH", "AUTHENTICATE"):
                 bad("credential via %r" % o["via"])
@@ -108,6 +108,17 @@ def truth_row(tsv, capture):
             if row["file"] in (capture, capture + ".pcap", capture + ".pcapng"):
                 return row
     sys.exit("check-json: %s has no row for %s" % (tsv, capture))
+
+
+def truth_rows(tsv, capture):
+    """The credentials a capture holds: its row of expected.tsv, or, for a
+    capture of several logins, every row of captures/NAME.creds.tsv."""
+    many = os.path.join(os.path.dirname(tsv), capture + ".creds.tsv")
+    if not os.path.exists(many):
+        return [truth_row(tsv, capture)]
+    with open(many, encoding="utf-8") as f:
+        head = f.readline().rstrip("\n").split("\t")
+        return [dict(zip(head, l.rstrip("\n").split("\t"))) for l in f if l.strip()]
 
 
 def creds(objs):
@@ -191,9 +202,27 @@ CHALLENGES = ("APOP", "CRAM-MD5", "DIGEST-MD5", "NTLM")
 
 
 def truth(tsv, capture, path, decrypted=False):
-    row = truth_row(tsv, capture)
+    rows = truth_rows(tsv, capture)
     objs = load(path)
     cs = creds(objs)
+    if len(rows) > 1:
+        # Several logins: each credential is the row of its user and password.
+        if len(cs) != len(rows):
+            bad("%s: expected %d credentials, found %d" % (capture, len(rows), len(cs)))
+            return
+        left = list(rows)
+        for c in cs:
+            r = [x for x in left if x["user"] == c["user"] and x["password"] == c["password"]]
+            if not r:
+                bad("%s: credential %r %r in no row" % (capture, c["user"], c["password"]))
+                continue
+            left.remove(r[0])
+            check_one(r[0], [c], objs, capture, path, decrypted)
+        return
+    check_one(rows[0], cs, objs, capture, path, decrypted)
+
+
+def check_one(row, cs, objs, capture, path, decrypted):
     exp = row["exposure"]
     tls = [o for o in objs if o.get("type") == "tls"]
     inside = exp == "tls-keylog" and decrypted
@@ -244,7 +273,7 @@ def truth(tsv, capture, path, decrypted=False):
             bad("%s: a secret reported where only a user name is exposed: %r %r"
                 % (capture, c["password"], c["hash"]))
     else:
-        bad("%s: unknown exposure %r in %s" % (capture, exp, tsv))
+        bad("%s: unknown exposure %r" % (capture, exp))
 
 
 def mask_of(s):
@@ -255,48 +284,64 @@ def mask_of(s):
 
 
 def masked(tsv, capture, path, decrypted=False):
-    row = truth_row(tsv, capture)
+    rows = truth_rows(tsv, capture)
     objs = load(path)
-    readable = row["exposure"] in ("cleartext", "token") or (
-        decrypted and row["exposure"] == "tls-keylog" and row["mechanism"] not in CHALLENGES)
-    if not readable:
-        return
-    pw = row["password"]
-    for o in objs:
-        for k, v in o.items():
-            if isinstance(v, str) and pw in v:
-                bad("%s: %s %s shows the password with --mask" % (capture, o["type"], k))
     cs = creds(objs)
-    if len(cs) != 1 or cs[0]["password"] != mask_of(pw):
-        bad("%s: masked password %r, expected %r" % (capture, cs and cs[0]["password"],
-                                                      mask_of(pw)))
+    want = []
+    for row in rows:
+        readable = row["exposure"] in ("cleartext", "token") or (
+            decrypted and row["exposure"] == "tls-keylog" and row["mechanism"] not in CHALLENGES)
+        if not readable:
+            continue
+        pw = row["password"]
+        want.append(mask_of(pw))
+        for o in objs:
+            for k, v in o.items():
+                if isinstance(v, str) and pw in v:
+                    bad("%s: %s %s shows the password with --mask" % (capture, o["type"], k))
+    if want and sorted(c["password"] or "" for c in cs) != sorted(want):
+        bad("%s: masked passwords %r, expected %r" % (capture, [c["password"] for c in cs],
+                                                       want))
 
 
 def summary(objs):
-    """What must not depend on segmentation."""
-    out = []
+    """What must not depend on segmentation: each session's events, in
+    order, keyed by its client endpoint (sessions that run at once may start, and
+    so be numbered, in another order when their packets are mixed)."""
+    ends, out = {}, {}
     for o in objs:
         t = o.get("type")
+        if t == "session_start":
+            ends[o["session"]] = o["client"]
+        key = ends.get(o.get("session"))
         if t == "credential":
-            out.append(("cred", o["session"], o["mech"], o["user"], o["password"], o["hash"],
-                        o["result"], o["starttls_offered"]))
+            ev = ("cred", o["mech"], o["user"], o["password"], o["hash"], o["result"],
+                  o["starttls_offered"])
         elif t == "tls":
-            out.append(("tls", o["session"], o["version"], o["sni"]))
+            ev = ("tls", o["version"], o["sni"])
         elif t == "message":
-            out.append(("msg", o["session"], o["dir"], o["kind"], o["label"], o["text"],
-                        o["partial"], o["truncated"]))
+            ev = ("msg", o["dir"], o["kind"], o["label"], o["text"], o["partial"], o["truncated"])
+        else:
+            continue
+        out.setdefault(key, []).append(ev)
     return out
 
 
 def same(a, b):
     sa, sb = summary(load(a)), summary(load(b))
-    if sa != sb:
-        for i, (x, y) in enumerate(zip(sa, sb)):
-            if x != y:
-                bad("event %d differs: %r vs %r" % (i, x, y))
-                break
-        else:
-            bad("%d events vs %d" % (len(sa), len(sb)))
+    if sorted(sa, key=str) != sorted(sb, key=str):
+        bad("sessions %s vs %s" % (sorted(sa, key=str), sorted(sb, key=str)))
+        return
+    for key in sorted(sa, key=str):
+        x, y = sa[key], sb[key]
+        if x != y:
+            for i, (e, f) in enumerate(zip(x, y)):
+                if e != f:
+                    bad("session %s: event %d differs: %r vs %r" % (key, i, e, f))
+                    break
+            else:
+                bad("session %s: %d events vs %d" % (key, len(x), len(y)))
+            return
 
 
 def main(argv):

@@ -33,6 +33,7 @@ HEADER_ROOM = {
     "output.h": "sinks", "outstream.h": "sinks",
     "tui.h": "tui", "tui_model.h": "tui", "spool.h": "tui", "ui.h": "tui",
     "cli.h": "wiring", "pipeline.h": "wiring", "privs.h": "wiring",
+    "explain.h": "explain", "explain_impl.h": "explain",
 }
 
 # Which room each file is in: the first pattern that matches its path.
@@ -43,6 +44,7 @@ FILE_ROOM = [
     (r"^src/sasl/", "sasl"),
     (r"^src/sinks/", "sinks"),
     (r"^src/tui/", "tui"),
+    (r"^src/explain/", "explain"),
     (r"^src/(capture|pcapng)\.c$", "capture"),
     (r"^src/(decode)\.c$", "decode"),
     (r"^src/(flow|reasm)\.c$", "flow"),
@@ -55,7 +57,9 @@ FILE_ROOM = [
 # What a room may include, besides its own headers. The analysis half
 # (capture to dissect) never sees a sink or the interface; sinks and the
 # interface see only events (and the interface the source's step result);
-# a transform sees no event and no protocol; util sees nothing of ours.
+# a transform sees no event and no protocol; util sees nothing of ours;
+# the explanations of labels (and their translations) see only the
+# vocabulary and the event's enums, and sinks and the interface may ask them.
 ROOMS = {
     "util": set(),
     "vocabulary": set(),
@@ -68,8 +72,9 @@ ROOMS = {
     "event": {"vocabulary"},
     "dissect": {"vocabulary", "stream", "event", "transform", "sasl", "util"},
     "proto": {"vocabulary", "event", "dissect", "transform", "sasl", "util"},
-    "sinks": {"vocabulary", "event", "util"},
-    "tui": {"vocabulary", "event", "util"},
+    "explain": {"vocabulary", "event"},
+    "sinks": {"vocabulary", "event", "util", "explain"},
+    "tui": {"vocabulary", "event", "util", "explain"},
     "wiring": None,  # main, cli, pipeline, privs: may see every room
 }
 
@@ -86,6 +91,7 @@ LIBRARIES = [
     (r"^n?cursesw?\.h$|^ncursesw?/|^term\.h$", {"tui"}),
     (r"^openssl/", {"transform"}),
     (r"^zlib\.h$|^zstd\.h$", {"transform"}),
+    (r"^libintl\.h$", {"explain"}),
 ]
 
 MAX_LINES = 800

@@ -107,9 +107,11 @@ for cap in $captures; do
     "$MAILTAP" -q -r "$cap" "${KEYS[@]}" --json >"$TMP/clean.json" 2>/dev/null
 
     # 2. A mangled copy exports the same streams and says the same
-    # (pcap-mangle.py reads classic pcap only: not for a pcapng).
+    # (pcap-mangle.py reads classic pcap only: not for a pcapng). A capture
+    # that starts mid-session has no handshake to say where its streams
+    # begin: the first segment seen is their start, and mangling changes it.
     seeds="1 2"
-    case $cap in *.pcapng) seeds= ;; esac
+    case $cap in *.pcapng | *-midsession.pcap) seeds= ;; esac
     for seed in $seeds; do
         rm -rf "$TMP/mg"
         if ! $PY tests/tools/pcap-mangle.py "$cap" "$TMP/mangled.pcap" --seed "$seed" >/dev/null 2>"$TMP/err"; then

@@ -111,12 +111,12 @@ keys Enter
 check "Enter jumps to the line with the password" "$(sgr 7)${ANY}C LOGIN  " -e
 
 keys / S E L E C T Space I N B O X Enter
-check "search" "found 'SELECT INBOX' at line 9"
+check "search" "found 'SELECT INBOX' at line 10"
 check "search lands on the line" "$(sgr 7)${ANY}C SELECT " -e
 keys / u i d n e x t Enter
-check "search ignores case" "found 'uidnext' at line 16"
+check "search ignores case" "found 'uidnext' at line 17"
 keys N
-check "search backwards wraps to the same line" "found 'uidnext' at line 16"
+check "search backwards wraps to the same line" "found 'uidnext' at line 17"
 
 keys m
 check "mask" 'secrets masked'
@@ -186,7 +186,15 @@ check "Ctrl-C: screen before mailtap back" 'BEFORE-MAILTAP'
 # --- several sessions: sort by credentials, TLS badge ------------------------
 start 100 30 -- -r "$PWD/captures/pop3-stls.pcap" --tui
 check "STARTTLS badge" 'pop3 +STARTTLS'
-check "TLS line in the conversation" '== TLS 1\.3 TLS_AES_256_GCM_SHA384: not decrypted: no key log given =='
+check "TLS line in the conversation" '== TLS 1\.3 TLS_AES_256_GCM_SHA384, JA4 t13i311000_e8f1e7e78f70_b26ce05bbdd6: not decr'
+keys q
+check "quit" 'EXIT-STATUS=0'
+
+# --- what software each side runs: the session list and the conversation ---
+start 160 30 -- -r "$PWD/captures/imap-login-ok.pcap" --tui
+check "server software in the session list" ' (closed|reset) +Dovecot \(Debian\)'
+keys Enter
+check "server software in the conversation" '== server software: Dovecot \(Debian\) \(greeting\) =='
 keys q
 check "quit" 'EXIT-STATUS=0'
 
@@ -194,7 +202,7 @@ check "quit" 'EXIT-STATUS=0'
 tlscap=$PWD/captures/imaps-tls13-login-keylog
 start 120 30 -- -r "$tlscap.pcap" --keylog "$tlscap.keys" --tui
 check "DECRYPTED badge and its credential" 'imap +DECRYPTED +\*1 '
-check "TLS note: decrypted" '== TLS 1\.3 TLS_AES_256_GCM_SHA384: decrypted with the key log =='
+check "TLS note: decrypted" '== TLS 1\.3 TLS_AES_256_GCM_SHA384, JA4 t13i311000_e8f1e7e78f70_d41ae481755e: decrypted with the key log'
 check "the login read inside TLS" 'C LOGIN +MJAG1 LOGIN alice "Wonderland-42"'
 keys q
 check "quit" 'EXIT-STATUS=0'

@@ -42,6 +42,8 @@ static void put_field(struct recorder *r, const char *name, const struct mt_byte
         put(r, "-");
 }
 
+int log_software;
+
 int rec_event(void *ctx, const struct mt_event *ev, void **slot)
 {
     struct recorder *r = ctx;
@@ -88,6 +90,14 @@ int rec_event(void *ctx, const struct mt_event *ev, void **slot)
     case MT_EV_SESSION_END:
         put(r, "end\n");
         break;
+    case MT_EV_SOFTWARE:
+        if (r->software) {
+            const struct mt_software *sw = &ev->state->software[ev->dir];
+            put(r, "SOFT %s ", ev->dir == MT_DIR_CLIENT ? "client" : "server");
+            put_bytes(r, sw->name, sw->len);
+            put(r, " (%s)\n", sw->source);
+        }
+        break;
     case MT_EV_DATA:
     case MT_EV_DECRYPTED:
     case MT_EV_GAP:
@@ -119,6 +129,7 @@ void run(const struct script *sc, size_t split_turn, size_t split_at, int bytewi
                 struct recorder *r)
 {
     memset(r, 0, sizeof *r);
+    r->software = log_software;
     struct mt_bus bus;
     mt_bus_init(&bus);
     mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r, 1});

@@ -16,7 +16,11 @@ struct recorder {
     char log[LOG_MAX];
     size_t n;
     int overflow;
+    int software; /* also log what software each side names ("SOFT ...") */
 };
+
+/* Set: runs log SOFTWARE events too (tests of what software is named). */
+extern int log_software;
 
 /* The sink's event function: one line per event. */
 int rec_event(void *ctx, const struct mt_event *ev, void **slot);
@@ -30,6 +34,13 @@ struct turn {
     const char *text; /* NUL-free unless len is given */
     size_t len;
 };
+
+/* A TLS 1.2 ClientHello (one record) whose SNI is a 9-character name. */
+#define HELLO(sni9)                                                                            \
+    "\x16\x03\x01\x00\x41\x01\x00\x00\x3d\x03\x03"                                                 \
+    "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"                                 \
+    "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"                                 \
+    "\x00\x00\x02\x00\x2f\x01\x00\x00\x12\x00\x00\x00\x0e\x00\x0c\x00\x00\x09" sni9
 
 #define C(s) {MT_DIR_CLIENT, s, sizeof s - 1}
 #define S(s) {MT_DIR_SERVER, s, sizeof s - 1}

@@ -19,6 +19,9 @@ int register_tls_crypto_suite(void);
 int register_keylog_suite(void);
 int register_keylog_file_suite(void);
 int register_pcapng_suite(void);
+int register_explain_suite(void);
 int register_tls_decrypt_suite(void);
+int register_ja4_suite(void);
+int register_sieve_suite(void);
 
 #endif

@@ -192,7 +192,8 @@ static void test_errors(void)
     expect_usage(WORDS("-r", "a", "--replay=0"), "--replay takes a speed from 0.01 to 1000000, not '0'");
     expect_usage(WORDS("-i", "eth0", "--replay"), "--replay plays a file (-r)");
     expect_usage(WORDS("-r", "a", "--ports", "ftp:21"),
-                 "--ports: unknown protocol 'ftp' (pop3, imap, smtp, pop3s, imaps, smtps)");
+                 "--ports: unknown protocol 'ftp' (pop3, imap, smtp, pop3s, imaps, smtps, "
+                 "managesieve, lmtp)");
     /* After an error, a fresh parse starts from the defaults again. */
     struct mt_cli o;
     CU_ASSERT_EQUAL(parse(&o, WORDS("-r", "b")), MT_CLI_RUN);

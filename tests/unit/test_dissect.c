@@ -15,13 +15,6 @@
 #include "mailtap/render.h"
 #include "suites.h"
 
-/* A TLS 1.2 ClientHello (one record) whose SNI is a 9-character name. */
-#define HELLO(sni9)                                                                            \
-    "\x16\x03\x01\x00\x41\x01\x00\x00\x3d\x03\x03"                                                 \
-    "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"                                 \
-    "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"                                 \
-    "\x00\x00\x02\x00\x2f\x01\x00\x00\x12\x00\x00\x00\x0e\x00\x0c\x00\x00\x09" sni9
-
 /* --- POP3 ------------------------------------------------------------------- */
 
 static void test_pop3_user_pass(void)

@@ -251,7 +251,7 @@ static void test_creds_table(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "TIME                         CLIENT -> SERVER"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n2023-11-14T22:13:20.002042Z  192.0.2.10:51234 -> "
                                        "192.0.2.1:143"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  imap   LOGIN        success  bob               "
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  imap         LOGIN        success  bob               "
                                        "s3cr\"et\\x1b\n"));
     /* Nothing but the header and one row. */
     size_t lines = 0;
@@ -330,7 +330,7 @@ static void test_json_events(void)
         out, "{\"type\":\"credential\",\"ts\":\"2023-11-14T22:13:20.002042Z\",\"session\":1,"
              "\"proto\":\"imap\",\"client\":\"192.0.2.10:51234\",\"server\":\"192.0.2.1:143\","
              "\"mech\":\"LOGIN\",\"via\":\"LOGIN\",\"user\":\"bob\",\"password\":\"s3cr\\\"et\\u001b\","
-             "\"hash\":null,\"user_truncated\":false,\"password_truncated\":false,"
+             "\"service\":null,\"hash\":null,\"user_truncated\":false,\"password_truncated\":false,"
                    "\"result\":\"success\",\"starttls_offered\":true,\"tls\":false}\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"type\":\"session_end\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"reason\":\"fin\""));
