@@ -136,6 +136,7 @@ check-normal: $(BIN) $(UNIT_BIN) $(MO_FILES)
 	$(UNIT_BIN)
 	MAILTAP=$(abspath $(BIN)) tests/e2e/run.sh
 	MAILTAP=$(abspath $(BIN)) tests/e2e/check-explain.py
+	MAILTAP=$(abspath $(BIN)) tests/e2e/check-extensions.py
 	MAILTAP=$(abspath $(BIN)) tests/e2e/tui.sh
 	MAILTAP=$(abspath $(BIN)) tests/e2e/live.sh
 

@@ -331,6 +331,7 @@ static void draw_conversation(struct ui *u, int y0, int rows)
     if (u->conv_cur >= count)
         u->conv_cur = count ? count - 1 : 0;
     u->conv_top = scroll_to(u->conv_cur, u->conv_top, rows);
+    u->explain_text[0] = '\0';
     for (int r = 0; r < rows; r++) {
         uint64_t i = u->conv_top + (uint64_t)r;
         if (i >= count)
@@ -340,7 +341,7 @@ static void draw_conversation(struct ui *u, int y0, int rows)
         if (n < 0)
             break;
         draw_record(u, y0 + 1 + r, &rec, n, u->focus == PANE_CONV && i == u->conv_cur);
-        if (i == u->conv_cur)
+        if (i == u->conv_cur && u->focus == PANE_CONV)
             explain_record(u, s, &rec);
     }
 }
@@ -354,7 +355,7 @@ static const char *const help_lines[] = {
     "  Tab                     next pane: sessions, conversation, credentials",
     "  Enter                   open the session / jump to where a credential was sent",
     "  /  n  N                 search the conversation, next, previous",
-    "  f                       filter: all, with credentials, cleartext, POP3, IMAP, SMTP",
+    "  f                       filter: all, with credentials, cleartext, POP3, IMAP, SMTP, Sieve",
     "  o                       sort sessions by time / by credentials",
     "  m                       mask passwords and tokens",
     "  e                       explain the line under the cursor",

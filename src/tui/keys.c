@@ -15,7 +15,7 @@
 /* --- the list of sessions shown ------------------------------------------------ */
 
 const char *const ui_filter_names[FILTER_N] = {
-    "all sessions", "with credentials", "cleartext only", "POP3", "IMAP", "SMTP"};
+    "all sessions", "with credentials", "cleartext only", "POP3", "IMAP", "SMTP", "ManageSieve"};
 
 static int session_passes(const struct ui *u, const struct mt_tui_session *s)
 {
@@ -24,7 +24,8 @@ static int session_passes(const struct ui *u, const struct mt_tui_session *s)
     case FILTER_CLEAR: return !s->tls;
     case FILTER_POP3: return s->proto == MT_PROTO_POP3;
     case FILTER_IMAP: return s->proto == MT_PROTO_IMAP;
-    case FILTER_SMTP: return s->proto == MT_PROTO_SMTP;
+    case FILTER_SMTP: return s->proto == MT_PROTO_SMTP || s->proto == MT_PROTO_LMTP;
+    case FILTER_SIEVE: return s->proto == MT_PROTO_SIEVE;
     }
     return 1;
 }

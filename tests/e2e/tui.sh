@@ -133,6 +133,9 @@ keys f
 check "filter POP3 hides the IMAP session" 'showing POP3'
 check_not "filtered out" '127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:143 +imap'
 keys f f f
+check "filter ManageSieve" 'showing ManageSieve'
+check_not "no ManageSieve session" '127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:143 +imap'
+keys f
 
 keys '?'
 check "help" 'Tab +next pane: sessions, conversation, credentials'
@@ -195,6 +198,10 @@ start 160 30 -- -r "$PWD/captures/imap-login-ok.pcap" --tui
 check "server software in the session list" ' (closed|reset) +Dovecot \(Debian\)'
 keys Enter
 check "server software in the conversation" '== server software: Dovecot \(Debian\) \(greeting\) =='
+keys e
+check "e: explanations on" 'explanations on'
+keys Down Down
+check "e: the line under the cursor explained" 'CAPABILITY: asks what the server supports.*\(RFC 9051 6\.1\.1\)'
 keys q
 check "quit" 'EXIT-STATUS=0'
 
