@@ -137,6 +137,7 @@ check-normal: $(BIN) $(UNIT_BIN) $(MO_FILES)
 	MAILTAP=$(abspath $(BIN)) tests/e2e/run.sh
 	MAILTAP=$(abspath $(BIN)) tests/e2e/check-explain.py
 	MAILTAP=$(abspath $(BIN)) tests/e2e/check-extensions.py
+	MAILTAP=$(abspath $(BIN)) tests/e2e/check-report.py
 	MAILTAP=$(abspath $(BIN)) tests/e2e/tui.sh
 	MAILTAP=$(abspath $(BIN)) tests/e2e/live.sh
 
@@ -161,6 +162,8 @@ demo:
 	@python3 scripts/merge-pcaps.py $(BUILD)/demo.pcap $(DEMO_CAPTURES:%=captures/%.pcap) \
 	  $(DEMO_TLS:%=captures/%.pcap)
 	./mailtap -r $(BUILD)/demo.pcap $(DEMO_TLS:%=--keylog captures/%.keys)
+	@echo; echo "The audit report of the same capture (--report; =json and =html too):"; echo
+	@./mailtap -q -r $(BUILD)/demo.pcap $(DEMO_TLS:%=--keylog captures/%.keys) --report
 
 bench: $(BIN)
 	scripts/bench.sh

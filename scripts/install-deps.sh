@@ -13,6 +13,8 @@ if [ "${1:-}" = "--test" ]; then
     # tests/e2e/live.sh: a real Dovecot in a network namespace (iproute2),
     # setcap/getcap (libcap2-bin), setpriv (util-linux).
     pkgs+=(dovecot-imapd iproute2 libcap2-bin util-linux)
+    # tests/e2e/check-report.py opens the HTML report in a real browser.
+    pkgs+=(chromium)
     # make fuzz (run by .ci/run): clang's libFuzzer with its sanitizers.
     pkgs+=(clang libclang-rt-14-dev)
 fi

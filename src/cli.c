@@ -70,6 +70,8 @@ static int set_ports(struct mt_cli *o, const struct opt *r, const char *arg, cha
                      size_t errlen);
 static int add_keylog(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
                       size_t errlen);
+static int set_report(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
+                      size_t errlen);
 
 static const char SRC[] = "Packet source", OUT[] = "Output",
                   LIM[] = "Limits (every one has a default; what they drop is counted in the "
@@ -112,6 +114,24 @@ static const struct opt table[] = {
      .usage = U_PICK_ANY, .help = "a table of the credentials found, and nothing else"},
     {.name = "json", .kind = K_CALL, .call = set_mode, .min = MT_MODE_JSON, .section = OUT,
      .usage = U_PICK_ANY, .help = "JSON Lines: one object per event (docs/json.md)"},
+    {.name = "report", .arg = optional_argument, .argname = "FORMAT", .kind = K_CALL,
+     .call = set_report, .min = MT_MODE_REPORT, .section = OUT, .usage = U_PICK_ANY,
+     .help = "once the capture is read, an audit report: what each server and account "
+             "exposed, and the findings with their fixes: text (default), json or html "
+             "(docs/report.md)"},
+    {.name = "report-every", .arg = required_argument, .argname = "SECS", .kind = K_COUNT,
+     AT(report_every), .min = 1, .max = 31536000, .section = OUT, .usage = U_ALONE,
+     .help = "with --report-file, also write the report every SECS of capture time"},
+    {.name = "report-file", .arg = required_argument, .argname = "FILE", .kind = K_STRING,
+     AT(report_file), .section = OUT, .usage = U_ALONE,
+     .help = "write the report to FILE (made 0600, replaced whole) instead of standard output"},
+    {.name = "guess-failures", .arg = required_argument, .argname = "N", .kind = K_COUNT,
+     AT(guess_failures), .min = 2, .max = 32, .dflt = 10, .section = OUT, .usage = U_ALONE,
+     .help = "failed logins from one client, or against one account, that make the report's "
+             "password-guessing finding"},
+    {.name = "guess-window", .arg = required_argument, .argname = "SECS", .kind = K_COUNT,
+     AT(guess_window), .min = 1, .max = 2592000, .dflt = 600, .section = OUT, .usage = U_ALONE,
+     .help = "... within this many seconds"},
     {.name = "export", .arg = required_argument, .argname = "DIR", .kind = K_STRING,
      AT(export_dir), .section = OUT, .usage = U_ALONE,
      .help = "each direction's bytes into a file in DIR (tcpflow naming)"},
@@ -273,7 +293,7 @@ static int set_mode(struct mt_cli *o, const struct opt *r, const char *arg, char
                     size_t errlen)
 {
     (void)arg;
-    static const char *const names[] = {"", "--follow", "--creds", "--json", "--tui"};
+    static const char *const names[] = {"", "--follow", "--creds", "--json", "--tui", "--report"};
     if (o->mode != MT_MODE_NONE && o->mode != (enum mt_cli_mode)r->min)
         return fail(err, errlen, "%s and --%s cannot be used together", names[o->mode], r->name);
     o->mode = (enum mt_cli_mode)r->min;
@@ -298,6 +318,17 @@ static int pick(const char *arg, const char *const *names, size_t n)
         if (strcmp(arg, names[i]) == 0)
             return (int)i;
     return -1;
+}
+
+static int set_report(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
+                      size_t errlen)
+{
+    static const char *const names[] = {"text", "json", "html"};
+    int v = arg ? pick(arg, names, 3) : 0;
+    if (v < 0)
+        return fail(err, errlen, "--report takes text, json or html, not '%s'", arg);
+    o->report_format = v;
+    return set_mode(o, r, NULL, err, errlen);
 }
 
 static int set_color(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
@@ -502,6 +533,10 @@ static int finish(struct mt_cli *o, int argc, char **argv, char *err, size_t err
     }
     if (o->replay > 0 && !o->cap.file)
         return fail(err, errlen, "--replay plays a file (-r)");
+    if ((o->report_every || o->report_file) && o->mode != MT_MODE_REPORT)
+        return fail(err, errlen, "--report-every and --report-file go with --report");
+    if (o->report_every && !o->report_file)
+        return fail(err, errlen, "--report-every needs --report-file");
     /* On a terminal the interactive view, elsewhere the follow text. */
     if (o->mode == MT_MODE_NONE && !o->export_dir)
         o->mode = isatty(STDOUT_FILENO) ? MT_MODE_TUI : MT_MODE_FOLLOW;
@@ -687,4 +722,15 @@ void mt_cli_help(FILE *f)
     }
     fputc('\n', f);
     fputs(exit_status, f);
+}
+
+struct mt_report_opts mt_cli_report_opts(const struct mt_cli *o)
+{
+    return (struct mt_report_opts){.format = (enum mt_report_format)o->report_format,
+                                  .mask = o->mask,
+                                  .guess_failures = (unsigned)o->guess_failures,
+                                  .guess_window = (unsigned)o->guess_window,
+                                  .every_s = (unsigned)o->report_every,
+                                  .file = o->report_file,
+                                  .source = mt_cli_source_name(o)};
 }

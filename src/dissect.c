@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mailtap/proto.h"
 #include "mailtap/tls.h"
@@ -247,6 +248,47 @@ void mt_set_software(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, s
 
 void mt_set_proto(struct mt_dsession *s, enum mt_proto p) { s->state.proto = p; }
 
+void mt_offer_starttls(struct mt_dsession *s)
+{
+    if (!s->state.tls)
+        s->state.starttls_offered = 1;
+}
+
+void mt_offer_login(struct mt_dsession *s)
+{
+    if (!s->state.tls)
+        s->state.logins_offered = 1;
+}
+
+void mt_offer_no_login(struct mt_dsession *s)
+{
+    if (!s->state.tls)
+        s->state.login_disabled = 1;
+}
+
+void mt_offer_mech(struct mt_dsession *s, const uint8_t *p, size_t n)
+{
+    char *list = s->state.auth_offered;
+    size_t len = strlen(list);
+    if (s->state.tls || n == 0 || len + n + 2 > MT_OFFERED_MAX)
+        return;
+    for (size_t i = 0; i < n; i++) /* a name: keep it a safe word */
+        if (p[i] <= 0x20 || p[i] >= 0x7f)
+            return;
+    s->state.logins_offered = 1;
+    for (const char *w = list; *w;) { /* once each */
+        size_t k = strcspn(w, " ");
+        if (k == n && strncasecmp(w, (const char *)p, n) == 0)
+            return;
+        w += k + (w[k] == ' ');
+    }
+    if (len)
+        list[len++] = ' ';
+    for (size_t i = 0; i < n; i++)
+        list[len++] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A' : p[i]);
+    list[len] = '\0';
+}
+
 void mt_emit_warning(struct mt_dsession *s, const char *text)
 {
     struct mt_event ev = {.type = MT_EV_WARNING, .text = text};
@@ -276,6 +318,7 @@ static void tls_report(void *ctx, const struct mt_tls_report *r)
         .outcome_text = mt_tls_outcome_text(r->outcome),
         .client_random = random,
         .ja4 = r->hello ? r->hello->ja4 : "",
+        .version_code = v,
     };
     s->state.tls = 1;
     s->state.tls_decrypted = t.decrypted;
@@ -297,8 +340,10 @@ static void tls_report(void *ctx, const struct mt_tls_report *r)
 static void tls_not_tls(void *ctx)
 {
     struct mt_dsession *s = ctx;
-    if (s->state.starttls)
+    if (s->state.starttls) {
+        s->state.starttls_failed = 1;
         mt_emit_warning(s, "expected a TLS ClientHello after STARTTLS; reading text");
+    }
 }
 
 static void tls_warn(void *ctx, const char *text) { mt_emit_warning(ctx, text); }

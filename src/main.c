@@ -173,6 +173,7 @@ static int add_sinks(struct app *a)
     a->have_bus = 1;
     struct mt_output_opts oo = {.color = use_color(a->o.color), .mask = a->o.mask,
                                 .explain = a->o.explain};
+    struct mt_report_opts ro = mt_cli_report_opts(&a->o);
     struct mt_sink sink;
     int rc = 0;
     switch (a->o.mode) {
@@ -180,6 +181,7 @@ static int add_sinks(struct app *a)
     case MT_MODE_FOLLOW: rc = mt_follow_sink(stdout, &oo, &sink); break;
     case MT_MODE_CREDS: rc = mt_creds_sink(stdout, &oo, &sink); break;
     case MT_MODE_JSON: rc = mt_json_sink(stdout, &oo, &sink); break;
+    case MT_MODE_REPORT: rc = mt_report_sink(stdout, &ro, &sink); break;
     case MT_MODE_NONE: break;
     }
     if (rc != 0)

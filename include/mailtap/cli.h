@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mailtap/output.h"
 #include "mailtap/capture.h"
 #include "mailtap/decode.h"
 #include "mailtap/dissect.h"
@@ -16,7 +17,7 @@
 #define MAILTAP_VERSION "0.1.0"
 #define MT_CLI_MAX_KEYLOGS 16
 
-enum mt_cli_mode { MT_MODE_NONE, MT_MODE_FOLLOW, MT_MODE_CREDS, MT_MODE_JSON, MT_MODE_TUI };
+enum mt_cli_mode { MT_MODE_NONE, MT_MODE_FOLLOW, MT_MODE_CREDS, MT_MODE_JSON, MT_MODE_TUI, MT_MODE_REPORT };
 
 struct mt_cli {
     struct mt_capture_opts cap;
@@ -30,6 +31,10 @@ struct mt_cli {
     uint64_t spool_max;
     int mask;
     int explain;             /* --explain */
+    int report_format;       /* --report=FORMAT: enum mt_report_format */
+    uint64_t report_every;   /* --report-every SECS, 0: at the end only */
+    const char *report_file; /* --report-file FILE */
+    uint64_t guess_failures, guess_window; /* --guess-failures, --guess-window */
     const char *export_dir;
     struct mt_dissect_config dissect;
     uint16_t server_ports[MT_MAX_PORT_RULES];
@@ -63,5 +68,8 @@ void mt_cli_help(FILE *f);
 /* The name of the source for messages: the file, "standard input" or the
  * interface. */
 const char *mt_cli_source_name(const struct mt_cli *o);
+
+/* What --report and its options ask of the report sink. */
+struct mt_report_opts mt_cli_report_opts(const struct mt_cli *o);
 
 #endif

@@ -22,7 +22,8 @@ enum mt_event_type {
     MT_EV_TLS,         /* the session turned to TLS: read with its key or not, and why */
     MT_EV_SESSION_END,
     MT_EV_WARNING,     /* something was dropped or could not be understood */
-    MT_EV_SOFTWARE     /* one side said what software it runs (state->software[dir]) */
+    MT_EV_SOFTWARE,    /* one side said what software it runs (state->software[dir]) */
+    MT_EV_CERT         /* the server's certificate, as its TLS handshake showed it */
 };
 
 enum mt_proto {
@@ -113,6 +114,16 @@ struct mt_tls_event {
     const char *outcome_text; /* the same in words */
     const char *client_random; /* 64 hex digits, as key logs name the session; "" if unknown */
     const char *ja4;      /* the ClientHello's JA4 fingerprint; "" if none was read */
+    uint16_t version_code; /* the version as a number (0x0303); 0 when unknown */
+};
+
+/* The server's (leaf) certificate. Strings are printable ASCII. */
+struct mt_cert_event {
+    const char *subject, *issuer; /* RFC 2253 text */
+    int64_t not_before, not_after; /* Unix seconds */
+    int self_signed;               /* issued by itself and signed with its own key */
+    const char *sha256;            /* of the DER, in hex */
+    int in_clear;                  /* seen without decryption (TLS 1.2 and older) */
 };
 
 /* What one side says it runs: "Dovecot (Debian)", "Thunderbird 115.6.0",
@@ -124,6 +135,8 @@ struct mt_software {
     int truncated;      /* the wire said more */
     const char *source; /* "greeting", "id", "ehlo", "implementation" */
 };
+
+#define MT_OFFERED_MAX 128
 
 /* What the dissector knows of a session, kept up to date as it learns. */
 struct mt_session_state {
@@ -137,6 +150,14 @@ struct mt_session_state {
     uint64_t messages;
     uint64_t conflict_bytes; /* bytes a copy carried otherwise than the first */
     struct mt_software software[2]; /* by direction: the client's, the server's */
+    /* What the server offered while the session was in the clear. */
+    int starttls_offered;  /* STARTTLS or STLS */
+    int login_disabled;    /* no login before TLS: IMAP LOGINDISABLED; SMTP and
+                            * ManageSieve offering STARTTLS and no AUTH */
+    int logins_offered;    /* a way to log in was offered (AUTH mechanisms,
+                            * POP3 USER, IMAP LOGIN without LOGINDISABLED) */
+    char auth_offered[MT_OFFERED_MAX]; /* the SASL mechanisms offered, space-separated */
+    int starttls_failed;   /* STARTTLS was accepted and no TLS followed */
 };
 
 /* An event: what happened, when, to which session, then what its type
@@ -156,6 +177,7 @@ struct mt_event {
         const struct mt_message *msg;      /* MESSAGE */
         const struct mt_credential *cred;  /* CREDENTIAL */
         const struct mt_tls_event *tls;    /* TLS */
+        const struct mt_cert_event *cert;  /* CERT */
         enum mt_close_reason reason;       /* SESSION_END */
         const char *text;                  /* WARNING */
     };

@@ -18,6 +18,24 @@ struct mt_output_opts {
  * streamed: a session interleaved with others gets a "continued" header. */
 int mt_follow_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink);
 
+/* --report: what the capture exposes, per server and per account, and the
+ * findings with their fixes (docs/report.md), written when the capture
+ * ends; with every_s, also every that many seconds of capture time, to
+ * file (rewritten whole each time). */
+enum mt_report_format { MT_REPORT_TEXT, MT_REPORT_JSON, MT_REPORT_HTML };
+#define MT_DEFAULT_GUESS_FAILURES 10
+#define MT_DEFAULT_GUESS_WINDOW 600
+struct mt_report_opts {
+    enum mt_report_format format;
+    int mask;
+    unsigned guess_failures; /* failed logins that make password-guessing */
+    unsigned guess_window;   /* ... within this many seconds */
+    unsigned every_s;        /* 0: only at the end */
+    const char *file;        /* NULL: standard output */
+    const char *source;      /* the file or interface read, for the overview */
+};
+int mt_report_sink(FILE *out, const struct mt_report_opts *o, struct mt_sink *sink);
+
 /* --creds: a table of every credential found, and nothing else. */
 int mt_creds_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink);
 

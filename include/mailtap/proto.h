@@ -80,6 +80,15 @@ void mt_set_software(struct mt_dsession *s, enum mt_dir dir, const uint8_t *p, s
 void mt_software_from_greeting(struct mt_dsession *s, enum mt_proto proto, const uint8_t *p,
                                size_t n);
 
+/* What the server offers, noted while the session is in the clear (inside
+ * TLS nothing is exposed by an offer): STARTTLS/STLS; each SASL mechanism
+ * (p, n: one name); a login of the protocol's own (POP3 USER, IMAP LOGIN);
+ * that logging in needs TLS first (IMAP LOGINDISABLED). */
+void mt_offer_starttls(struct mt_dsession *s);
+void mt_offer_mech(struct mt_dsession *s, const uint8_t *p, size_t n);
+void mt_offer_login(struct mt_dsession *s);
+void mt_offer_no_login(struct mt_dsession *s);
+
 /* The session turns out to speak another protocol than was thought (SMTP
  * that says LHLO is LMTP). */
 void mt_set_proto(struct mt_dsession *s, enum mt_proto p);

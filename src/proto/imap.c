@@ -86,10 +86,12 @@ static int line_literal(struct imap *m, const struct mt_line *l, uint64_t *lit, 
     return r > 0;
 }
 
-/* Scans capability words for STARTTLS. */
+/* Scans capability words: STARTTLS, AUTH=mechanism, LOGINDISABLED (else
+ * LOGIN is allowed). */
 static void scan_capabilities(struct imap *m, const uint8_t *p, size_t n)
 {
     size_t pos = 0, st;
+    int disabled = 0;
     while (pos < n) {
         size_t len = mt_next_token(p, n, &pos, &st);
         if (len == 0)
@@ -97,9 +99,18 @@ static void scan_capabilities(struct imap *m, const uint8_t *p, size_t n)
         size_t l = len;
         if (p[st + l - 1] == ']')
             l--;
-        if (mt_token_is(p + st, l, "STARTTLS"))
+        if (mt_token_is(p + st, l, "STARTTLS")) {
             m->starttls_offered = 1;
+            mt_offer_starttls(m->s);
+        } else if (l > 5 && mt_token_is(p + st, 5, "AUTH=")) {
+            mt_offer_mech(m->s, p + st + 5, l - 5);
+        } else if (mt_token_is(p + st, l, "LOGINDISABLED")) {
+            disabled = 1;
+            mt_offer_no_login(m->s);
+        }
     }
+    if (!disabled)
+        mt_offer_login(m->s);
 }
 
 /* Capabilities in a response code: "[CAPABILITY ...]". */

@@ -86,6 +86,22 @@ static int is_status(const struct mt_line *l, const char *st)
     return l->n >= k && memcmp(l->p, st, k) == 0 && (l->n == k || l->p[k] == ' ');
 }
 
+/* A line of the CAPA answer: STLS, USER, SASL mechanism... */
+static void capa_line(struct pop3 *p, const struct mt_line *u)
+{
+    size_t pos = 0, ws, wn = mt_next_token(u->p, u->n, &pos, &ws);
+    if (mt_token_is(u->p + ws, wn, "STLS")) {
+        p->stls_offered = 1;
+        mt_offer_starttls(p->s);
+    } else if (mt_token_is(u->p + ws, wn, "USER")) {
+        mt_offer_login(p->s);
+    } else if (mt_token_is(u->p + ws, wn, "SASL")) {
+        size_t ms, mn;
+        while ((mn = mt_next_token(u->p, u->n, &pos, &ms)) > 0)
+            mt_offer_mech(p->s, u->p + ms, mn);
+    }
+}
+
 static void server_line(struct pop3 *p, const struct mt_line *l)
 {
     if (p->body) {
@@ -99,8 +115,8 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
             u.p++;
             u.n--;
         }
-        if (p->body_is_capa && u.n >= 4 && mt_token_is(u.p, 4, "STLS") && (u.n == 4 || u.p[4] == ' '))
-            p->stls_offered = 1;
+        if (p->body_is_capa)
+            capa_line(p, &u);
         mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_BODY, "", &u, NULL, 0);
         return;
     }

@@ -18,6 +18,7 @@ struct sieve {
     struct mt_dsession *s;
     int greeting;         /* capability lines, then an OK that answers nothing */
     int starttls_offered;
+    int sasl_offered;     /* a "SASL" capability listed mechanisms */
     struct mt_reply_queue replies;
     /* The client command being read: it may go on after a literal. */
     int cmd_active;
@@ -215,8 +216,15 @@ static void string_line(struct sieve *m, const struct mt_line *l)
         size_t vs, vn;
         skip_spaces(l->p, l->n, &pos);
         int has_value = quoted(l->p, l->n, &pos, &vs, &vn);
-        if (strcmp(label, "STARTTLS") == 0)
+        if (strcmp(label, "STARTTLS") == 0) {
             m->starttls_offered = 1;
+            mt_offer_starttls(m->s);
+        } else if (strcmp(label, "SASL") == 0 && has_value) {
+            m->sasl_offered = 1;
+            size_t p2 = 0, ms, mn;
+            while ((mn = mt_next_token(l->p + vs, vn, &p2, &ms)) > 0)
+                mt_offer_mech(m->s, l->p + vs + ms, mn);
+        }
         else if (strcmp(label, "IMPLEMENTATION") == 0 && has_value)
             mt_set_software(m->s, MT_DIR_SERVER, l->p + vs, vn, "implementation");
     }
@@ -245,6 +253,8 @@ static void result_line(struct sieve *m, const struct mt_line *l, const char *la
     mt_emit_line(m->s, MT_DIR_SERVER, MT_MSG_REPLY, label, l, NULL, 0);
     if (m->greeting) {
         m->greeting = 0;
+        if (m->starttls_offered && !m->sasl_offered) /* logins wait for TLS */
+            mt_offer_no_login(m->s);
         return;
     }
     switch (mt_reply_pop(&m->replies)) {

@@ -32,6 +32,7 @@ struct smtp {
     int in_auth;
     int auth_starttls_offered;
     uint64_t secret_seq;
+    int auth_offered;       /* the EHLO answer listed AUTH */
     int lmtp;               /* LHLO was said: LMTP */
     unsigned rcpt_ok;       /* LMTP: recipients accepted in this transaction */
     unsigned replies_left;  /* LMTP: end-of-data replies still to come after this one */
@@ -83,6 +84,27 @@ static int reply_code(const struct mt_line *l, char label[4], int *last)
     return (l->p[0] - '0') * 100 + (l->p[1] - '0') * 10 + (l->p[2] - '0');
 }
 
+/* A line of the EHLO answer: STARTTLS, AUTH mechanisms. When it ends,
+ * an EHLO in the clear that offered STARTTLS and no AUTH means logins
+ * wait for TLS (smtpd_tls_auth_only). */
+static void ehlo_line(struct smtp *m, const uint8_t *text, size_t tn, int last)
+{
+    size_t pos = 0, ks, kn = mt_next_token(text, tn, &pos, &ks);
+    if (mt_token_is(text + ks, kn, "STARTTLS")) {
+        m->starttls_offered = 1;
+        mt_offer_starttls(m->s);
+    } else if (mt_token_is(text + ks, kn, "AUTH") || (kn > 5 && mt_token_is(text + ks, 5, "AUTH="))) {
+        m->auth_offered = 1;
+        if (kn > 5) /* the old "AUTH=LOGIN PLAIN" form */
+            mt_offer_mech(m->s, text + ks + 5, kn - 5);
+        size_t ms, mn;
+        while ((mn = mt_next_token(text, tn, &pos, &ms)) > 0)
+            mt_offer_mech(m->s, text + ms, mn);
+    }
+    if (last && m->starttls_offered && !m->auth_offered)
+        mt_offer_no_login(m->s);
+}
+
 static void server_line(struct smtp *m, const struct mt_line *l)
 {
     char label[4];
@@ -107,11 +129,8 @@ static void server_line(struct smtp *m, const struct mt_line *l)
             m->greeted = 1;
         return;
     }
-    if (head(m) == CMD_EHLO && code == 250) {
-        size_t pos = 0, ks, kn = mt_next_token(text, tn, &pos, &ks);
-        if (mt_token_is(text + ks, kn, "STARTTLS"))
-            m->starttls_offered = 1;
-    }
+    if (head(m) == CMD_EHLO && code == 250)
+        ehlo_line(m, text, tn, last);
     if (!last)
         return;
     int ok = code >= 200 && code < 400;

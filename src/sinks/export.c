@@ -282,6 +282,7 @@ static int export_event(void *ctx, const struct mt_event *ev, void **slot)
     case MT_EV_TLS:
     case MT_EV_WARNING:
     case MT_EV_SOFTWARE:
+    case MT_EV_CERT:
         return 0;
     }
     return 0;

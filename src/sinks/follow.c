@@ -281,6 +281,21 @@ static int follow_event(void *ctx, const struct mt_event *ev, void **slot)
                     (unsigned long long)ev->state->bytes[MT_DIR_SERVER]);
         fprintf(f->out, " ==%s\n", f->color ? RESET : "");
         break;
+    case MT_EV_CERT: {
+        char nb[MT_TIME_STRLEN], na[MT_TIME_STRLEN];
+        mt_time_format(ev->cert->not_before * 1000000, nb, sizeof nb);
+        mt_time_format(ev->cert->not_after * 1000000, na, sizeof na);
+        if (f->cur_session != ev->session->id)
+            header(f, ev, " continued:");
+        end_line(f);
+        fprintf(f->out, "%s== certificate: ", f->color ? BOLD : "");
+        put_text(f, (const uint8_t *)ev->cert->subject, strlen(ev->cert->subject));
+        fputs(", issuer ", f->out);
+        put_text(f, (const uint8_t *)ev->cert->issuer, strlen(ev->cert->issuer));
+        fprintf(f->out, "%s, valid %.10s to %.10s ==%s\n",
+                ev->cert->self_signed ? " (self-signed)" : "", nb, na, f->color ? RESET : "");
+        break;
+    }
     case MT_EV_SOFTWARE: {
         const struct mt_software *sw = &ev->state->software[ev->dir];
         if (f->cur_session != ev->session->id)

@@ -270,11 +270,41 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
                     st->credentials, st->conflict_bytes, st->tls ? "true" : "false",
                     st->starttls ? "true" : "false");
         if (st) {
+            fprintf(j->out,
+                    ",\"starttls_offered\":%s,\"logins_offered\":%s,\"login_disabled\":%s,"
+                    "\"starttls_failed\":%s,\"auth_offered\":[",
+                    st->starttls_offered ? "true" : "false", st->logins_offered ? "true" : "false",
+                    st->login_disabled ? "true" : "false", st->starttls_failed ? "true" : "false");
+            for (const char *w = st->auth_offered; *w;) {
+                size_t k = strcspn(w, " ");
+                fprintf(j->out, "%s\"%.*s\"", w == st->auth_offered ? "" : ",", (int)k, w);
+                w += k + (w[k] == ' ');
+            }
+            fputs("]", j->out);
             fputs(",\"client_software\":", j->out);
             software(j, &st->software[MT_DIR_CLIENT]);
             fputs(",\"server_software\":", j->out);
             software(j, &st->software[MT_DIR_SERVER]);
         }
+        fputs("}\n", j->out);
+        break;
+    }
+    case MT_EV_CERT: {
+        char nb[MT_TIME_STRLEN], na[MT_TIME_STRLEN];
+        mt_time_format(ev->cert->not_before * 1000000, nb, sizeof nb);
+        mt_time_format(ev->cert->not_after * 1000000, na, sizeof na);
+        head(j, "certificate", ev->ts, ev);
+        fputs(",\"subject\":", j->out);
+        mt_json_cstring(j->out, ev->cert->subject);
+        fputs(",\"issuer\":", j->out);
+        mt_json_cstring(j->out, ev->cert->issuer);
+        fprintf(j->out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"self_signed\":%s,"
+                        "\"expired\":%s,\"in_clear\":%s,\"sha256\":",
+                nb, na, ev->cert->self_signed ? "true" : "false",
+                ev->ts / 1000000 > ev->cert->not_after || ev->ts / 1000000 < ev->cert->not_before
+                    ? "true" : "false",
+                ev->cert->in_clear ? "true" : "false");
+        mt_json_cstring(j->out, ev->cert->sha256);
         fputs("}\n", j->out);
         break;
     }

@@ -268,6 +268,19 @@ static void update_state(struct mt_tui_session *s, const struct mt_session_state
     s->bytes = st->bytes[0] + st->bytes[1];
 }
 
+static void on_cert(struct mt_tui_model *m, struct mt_tui_session *s, const struct mt_event *ev)
+{
+    struct note n = {.len = 0};
+    note_str(&n, "== certificate: ");
+    note_str(&n, ev->cert->subject);
+    note_str(&n, ", issuer ");
+    note_str(&n, ev->cert->issuer);
+    if (ev->cert->self_signed)
+        note_str(&n, " (self-signed)");
+    note_str(&n, " ==");
+    plain_note(m, s, n.text, n.len, ev->ts);
+}
+
 /* "Dovecot (Debian) / Thunderbird 115.6.0": the server's, then the client's. */
 static void on_software(struct mt_tui_model *m, struct mt_tui_session *s,
                         const struct mt_event *ev)
@@ -375,7 +388,7 @@ static const event_fn on_event[] = {
     [MT_EV_MESSAGE] = on_message,     [MT_EV_GAP] = on_gap,
     [MT_EV_CREDENTIAL] = on_credential, [MT_EV_TLS] = on_tls_hello,
     [MT_EV_WARNING] = on_warning,     [MT_EV_SESSION_END] = on_session_end,
-    [MT_EV_SOFTWARE] = on_software,
+    [MT_EV_SOFTWARE] = on_software,   [MT_EV_CERT] = on_cert,
 };
 
 static int model_event(void *ctx, const struct mt_event *ev, void **slot)

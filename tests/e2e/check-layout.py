@@ -30,7 +30,7 @@ HEADER_ROOM = {
     "dissect.h": "dissect", "proto.h": "dissect", "lines.h": "dissect",
     "sasl.h": "sasl", "sasl_impl.h": "sasl",
     "event.h": "event",
-    "output.h": "sinks", "outstream.h": "sinks",
+    "output.h": "sinks", "outstream.h": "sinks", "report_impl.h": "sinks",
     "tui.h": "tui", "tui_model.h": "tui", "spool.h": "tui", "ui.h": "tui",
     "cli.h": "wiring", "pipeline.h": "wiring", "privs.h": "wiring",
     "explain.h": "explain", "explain_impl.h": "explain",

@@ -90,6 +90,10 @@ int rec_event(void *ctx, const struct mt_event *ev, void **slot)
     case MT_EV_SESSION_END:
         put(r, "end\n");
         break;
+    case MT_EV_CERT:
+        put(r, "CERT %s issuer %s%s\n", ev->cert->subject, ev->cert->issuer,
+            ev->cert->self_signed ? " self-signed" : "");
+        break;
     case MT_EV_SOFTWARE:
         if (r->software) {
             const struct mt_software *sw = &ev->state->software[ev->dir];

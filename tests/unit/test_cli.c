@@ -194,6 +194,14 @@ static void test_errors(void)
     expect_usage(WORDS("-r", "a", "--ports", "ftp:21"),
                  "--ports: unknown protocol 'ftp' (pop3, imap, smtp, pop3s, imaps, smtps, "
                  "managesieve, lmtp)");
+    expect_usage(WORDS("-r", "x", "--report=pdf"), "--report takes text, json or html, not 'pdf'");
+    expect_usage(WORDS("-r", "x", "--report-file", "r.txt"),
+                 "--report-every and --report-file go with --report");
+    expect_usage(WORDS("-r", "x", "--report", "--report-every", "60"),
+                 "--report-every needs --report-file");
+    expect_usage(WORDS("-r", "x", "--report", "--json"), "--report and --json cannot be used together");
+    expect_usage(WORDS("-r", "x", "--report", "--guess-failures", "40"),
+                 "--guess-failures: value out of range or not a number");
     /* After an error, a fresh parse starts from the defaults again. */
     struct mt_cli o;
     CU_ASSERT_EQUAL(parse(&o, WORDS("-r", "b")), MT_CLI_RUN);
@@ -247,7 +255,7 @@ static void test_usage_lines(void)
     mt_cli_usage(f);
     fclose(f);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "(-r FILE | -i IFACE | -D)"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[--tui | --follow | --creds | --json]"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[--tui | --follow | --creds | --json | --report[=FORMAT]]"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[--export DIR]"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[--keylog FILE]"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[options]"));

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""check-report.py - the audit report (--report) on the bundled captures:
+
+  MAILTAP=./mailtap tests/e2e/check-report.py
+
+- its JSON has exactly the keys docs/report.md documents, section by section;
+- the findings the captures call for, with their counts, servers, clients and
+  evidence (and none they do not call for);
+- --mask leaves no password in any of the three formats;
+- the text fits 80 columns;
+- the HTML is self-contained (no script, nothing fetched) and, opened in a real
+  headless browser (chromium), holds the findings, servers and accounts, shows
+  a user name made of markup as text, and draws a page that is not blank.
+Exit status 1 on any failure."""
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+BIN = os.environ.get("MAILTAP", "./mailtap")
+DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "report.md")
+failures = 0
+checks = 0
+
+
+def bad(msg):
+    global failures
+    failures += 1
+    print("FAIL: " + msg)
+
+
+def ok(cond, msg):
+    global checks
+    checks += 1
+    if not cond:
+        bad(msg)
+
+
+def run(caps, fmt="json", extra=()):
+    args = [BIN, "-q"]
+    for c in caps:
+        args += ["-r", c] if len(caps) == 1 else []
+    if len(caps) > 1:  # several captures: merged by time, as a tap sees them
+        merged = os.path.join(TMP, "merged.pcap")
+        subprocess.run([sys.executable, "scripts/merge-pcaps.py", merged] + list(caps), check=True)
+        args += ["-r", merged]
+    keys = caps[0].rsplit(".", 1)[0] + ".keys"
+    if len(caps) == 1 and os.path.exists(keys):
+        args += ["--keylog", keys]
+    args += ["--report=" + fmt] + list(extra)
+    out = subprocess.run(args, stdout=subprocess.PIPE, check=True).stdout.decode()
+    return json.loads(out) if fmt == "json" else out
+
+
+def documented():
+    """Keys of each '### name' table (and the top-level table) in docs/report.md."""
+    keys, section = {}, None
+    with open(DOC, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("## JSON"):
+                section = "top"
+                keys[section] = set()
+            elif line.startswith("### ") and section:
+                section = line[4:].strip()
+                keys[section] = set()
+            elif line.startswith("## ") and section:
+                section = None
+            elif line.startswith("| `") and section:
+                keys[section].update(re.findall(r"`([a-z_0-9]+)`", line.split("|")[1]))
+    return keys
+
+
+def check_keys(rep, where):
+    doc = documented()
+    ok(set(rep) == doc["top"], "%s: top keys %s, documented %s" % (where, sorted(rep), sorted(doc["top"])))
+    ok(set(rep["overview"]) == doc["overview"],
+       "%s: overview keys %s" % (where, sorted(set(rep["overview"]) ^ doc["overview"])))
+    for name in ("findings", "servers", "accounts"):
+        for o in rep[name]:
+            ok(set(o) == doc[name], "%s: %s keys differ: %s" % (where, name, sorted(set(o) ^ doc[name])))
+
+
+def findings(rep, fid):
+    return [f for f in rep["findings"] if f["id"] == fid]
+
+
+def ids(rep):
+    return sorted({f["id"] for f in rep["findings"]})
+
+
+def main():
+    # One cleartext IMAP login while STARTTLS was offered.
+    rep = run(["captures/imap-login-ok.pcap"])
+    check_keys(rep, "imap-login-ok")
+    ok(ids(rep) == ["auth-offered-in-clear", "cleartext-login-accepted", "starttls-ignored"],
+       "imap-login-ok: findings %s" % ids(rep))
+    f = findings(rep, "starttls-ignored")
+    ok(len(f) == 1 and f[0]["client"] == "127.0.0.1" and f[0]["server"] == "127.0.0.1:143"
+       and f[0]["severity"] == "high" and f[0]["count"] == 1 and f[0]["evidence"][0]["session"] == 1,
+       "imap-login-ok: starttls-ignored %r" % f)
+    ok("Dovecot" in findings(rep, "cleartext-login-accepted")[0]["fix"], "imap-login-ok: fix not Dovecot's")
+    acc = rep["accounts"]
+    ok(len(acc) == 1 and acc[0]["user"] == "alice" and acc[0]["cleartext"] == 1
+       and acc[0]["results"]["success"] == 1 and acc[0]["secrets"] == ["Wonderland-42"],
+       "imap-login-ok: accounts %r" % acc)
+    srv = rep["servers"]
+    ok(len(srv) == 1 and srv[0]["software"] == "Dovecot (Debian)" and srv[0]["cleartext_logins"]["accepted"] == 1
+       and srv[0]["starttls_offered"] == 1 and "PLAIN" in srv[0]["mechanisms_in_clear"],
+       "imap-login-ok: servers %r" % srv)
+
+    # Crackable: CRAM-MD5; and a TLS login read with its key log is no cleartext one.
+    rep = run(["captures/imap-authenticate-cram-md5.pcap"])
+    f = findings(rep, "crackable-login")
+    ok(len(f) == 1 and f[0]["count"] == 1 and f[0]["severity"] == "medium", "cram-md5: %r" % f)
+    ok(not findings(rep, "cleartext-login-accepted"), "cram-md5: cleartext-login-accepted")
+    rep = run(["captures/imaps-tls13-login-keylog.pcap"])
+    ok(not findings(rep, "cleartext-login-accepted") and rep["overview"]["decrypted"] == 1
+       and rep["accounts"][0]["inside_tls"] == 1, "imaps keylog: %s %r" % (ids(rep), rep["accounts"]))
+
+    # The burst: 20 failures from one client against one account, then the success.
+    rep = run(["captures/pop3-burst-parallel.pcap"])
+    check_keys(rep, "pop3-burst-parallel")
+    g = findings(rep, "password-guessing")
+    ok(sorted((x["client"] or "", x["user"] or "", x["count"]) for x in g) ==
+       [("", "fiona", 20), ("127.0.0.1", "", 20)], "burst: password-guessing %r" % g)
+    ok(all(len(x["evidence"]) == 8 for x in g), "burst: evidence %r" % g)
+    ok(rep["accounts"][0]["results"] == {"success": 1, "failure": 20, "unknown": 0},
+       "burst: account results %r" % rep["accounts"])
+    rep = run(["captures/pop3-burst-parallel.pcap"], extra=["--guess-failures", "21"])
+    ok(not findings(rep, "password-guessing"), "burst: --guess-failures 21 still finds guessing")
+
+    # Several clients and servers at once (merged by time).
+    caps = ["captures/imap-login-ok.pcap", "captures/imap-login-ok-ipv6.pcap",
+            "captures/pop3-user-pass-ok.pcap", "captures/smtp-auth-plain-ok.pcap",
+            "captures/imap-login-fail.pcap", "captures/imaps-993.pcap"]
+    rep = run(caps)
+    check_keys(rep, "merged")
+    servers = sorted(s["server"] for s in rep["servers"])
+    ok(servers == ["127.0.0.1:110", "127.0.0.1:143", "127.0.0.1:587", "127.0.0.1:993", "[::1]:143"],
+       "merged: servers %s" % servers)
+    clear = sorted(f["server"] for f in findings(rep, "cleartext-login-accepted"))
+    ok(clear == ["127.0.0.1:110", "127.0.0.1:143", "127.0.0.1:587", "[::1]:143"],
+       "merged: cleartext-login-accepted on %s" % clear)
+    users = sorted((a["user"], a["server"]) for a in rep["accounts"])
+    ok(len(users) == 5 and ("bob", "[::1]:143") in users, "merged: accounts %s" % users)
+    ok(rep["overview"]["sessions"] == 6 and rep["overview"]["implicit_tls"] == 1,
+       "merged: overview %r" % rep["overview"])
+
+    # --mask: no password anywhere, in any format.
+    for fmt in ("json", "text", "html"):
+        out = run(["captures/imap-login-ok.pcap"], fmt, ["--mask"])
+        text = json.dumps(out) if fmt == "json" else out
+        ok("Wonderland-42" not in text and "W***********2" in text, "--mask %s shows the password" % fmt)
+
+    # Text: 80 columns.
+    for cap in ("captures/pop3-burst-parallel.pcap", "captures/smtp-auth-ntlm.pcap"):
+        long_lines = [l for l in run([cap], "text").split("\n") if len(l) > 80]
+        ok(not long_lines, "%s: text lines over 80 columns: %r" % (cap, long_lines[:2]))
+
+    html_checks()
+    print("report: %d checks, %d failures" % (checks, failures))
+    return 1 if failures else 0
+
+
+def png_colours(path):
+    """Distinct pixel values in a PNG's first rows (enough to tell a blank page)."""
+    data = open(path, "rb").read()
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IHDR":
+            width, _, depth, ctype = struct.unpack(">IIBB", data[pos + 8:pos + 18])
+        elif kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    return len(set(raw[i:i + 1] for i in range(0, min(len(raw), width * 4 * 200), 7)))
+
+
+def html_checks():
+    html = run(["captures/pop3-burst-parallel.pcap"], "html")
+    for word in ("<script", "<link", "<img", "@import", "url(", "http://", "https://", " src="):
+        ok(word not in html.lower(), "html: contains %r" % word)
+    ok("default-src 'none'" in html, "html: no Content-Security-Policy")
+    # A user name made of markup is text.
+    cap = os.path.join(TMP, "markup.pcap")
+    subprocess.run([sys.executable, "tests/tools/pcap-dialog.py", cap, "--port", "143",
+                    "S:* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\\r\\n",
+                    "C:a1 LOGIN \"<img src=x onerror=alert(1)>\" \"p<b>w\"\\r\\n",
+                    "S:a1 NO [AUTHENTICATIONFAILED] Authentication failed.\\r\\n"],
+                   check=True, stdout=subprocess.DEVNULL)
+    markup = run([cap], "html")
+    ok("<img" not in markup and "&lt;img src=x onerror=alert(1)&gt;" in markup,
+       "html: the markup user name is not escaped")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        bad("chromium is not installed (make check installs it)")
+        return
+    for name, page in (("burst", html), ("markup", markup)):
+        path = os.path.join(TMP, name + ".html")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(page)
+        base = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--user-data-dir=" + os.path.join(TMP, "profile")]
+        dom = subprocess.run(base + ["--dump-dom", "file://" + path], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, timeout=120).stdout.decode()
+        if name == "burst":
+            ok('data-id="password-guessing"' in dom and 'id="servers"' in dom
+               and "127.0.0.2:110" in dom and '<td class="user">fiona</td>' in dom,
+               "browser: the DOM lacks findings, servers or accounts")
+        else:
+            ok("<img" not in dom and '<td class="user">&lt;img src=x onerror=alert(1)&gt;</td>' in dom,
+               "browser: the markup user name is not text in the DOM")
+        shot = os.path.join(TMP, name + ".png")
+        subprocess.run(base + ["--screenshot=" + shot, "--window-size=1280,900", "file://" + path],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        ok(os.path.exists(shot) and png_colours(shot) > 8, "browser: %s screenshot blank" % name)
+
+
+if __name__ == "__main__":
+    TMP = tempfile.mkdtemp()
+    try:
+        rc = main()
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    sys.exit(rc)
