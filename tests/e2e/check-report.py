@@ -135,10 +135,7 @@ def main():
     ok(not findings(rep, "password-guessing"), "burst: --guess-failures 21 still finds guessing")
 
     # Several clients and servers at once (merged by time).
-    caps = ["captures/imap-login-ok.pcap", "captures/imap-login-ok-ipv6.pcap",
-            "captures/pop3-user-pass-ok.pcap", "captures/smtp-auth-plain-ok.pcap",
-            "captures/imap-login-fail.pcap", "captures/imaps-993.pcap"]
-    rep = run(caps)
+    rep = run(MERGED)
     check_keys(rep, "merged")
     servers = sorted(s["server"] for s in rep["servers"])
     ok(servers == ["127.0.0.1:110", "127.0.0.1:143", "127.0.0.1:587", "127.0.0.1:993", "[::1]:143"],
@@ -146,6 +143,9 @@ def main():
     clear = sorted(f["server"] for f in findings(rep, "cleartext-login-accepted"))
     ok(clear == ["127.0.0.1:110", "127.0.0.1:143", "127.0.0.1:587", "[::1]:143"],
        "merged: cleartext-login-accepted on %s" % clear)
+    ign = sorted((f["server"], f["client"], f["count"]) for f in findings(rep, "starttls-ignored"))
+    ok(ign == [("127.0.0.1:143", "127.0.0.1", 2), ("127.0.0.1:587", "127.0.0.1", 1),
+               ("[::1]:143", "::1", 1)], "merged: starttls-ignored %s" % ign)
     users = sorted((a["user"], a["server"]) for a in rep["accounts"])
     ok(len(users) == 5 and ("bob", "[::1]:143") in users, "merged: accounts %s" % users)
     ok(rep["overview"]["sessions"] == 6 and rep["overview"]["implicit_tls"] == 1,
@@ -182,8 +182,14 @@ def png_colours(path):
     return len(set(raw[i:i + 1] for i in range(0, min(len(raw), width * 4 * 200), 7)))
 
 
+MERGED = ["captures/imap-login-ok.pcap", "captures/imap-login-ok-ipv6.pcap",
+          "captures/pop3-user-pass-ok.pcap", "captures/smtp-auth-plain-ok.pcap",
+          "captures/imap-login-fail.pcap", "captures/imaps-993.pcap"]
+
+
 def html_checks():
     html = run(["captures/pop3-burst-parallel.pcap"], "html")
+    merged = run(MERGED, "html")
     for word in ("<script", "<link", "<img", "@import", "url(", "http://", "https://", " src="):
         ok(word not in html.lower(), "html: contains %r" % word)
     ok("default-src 'none'" in html, "html: no Content-Security-Policy")
@@ -201,7 +207,7 @@ def html_checks():
     if not browser:
         bad("chromium is not installed (make check installs it)")
         return
-    for name, page in (("burst", html), ("markup", markup)):
+    for name, page in (("burst", html), ("markup", markup), ("merged", merged)):
         path = os.path.join(TMP, name + ".html")
         with open(path, "w", encoding="utf-8") as f:
             f.write(page)
@@ -213,6 +219,10 @@ def html_checks():
             ok('data-id="password-guessing"' in dom and 'id="servers"' in dom
                and "127.0.0.2:110" in dom and '<td class="user">fiona</td>' in dom,
                "browser: the DOM lacks findings, servers or accounts")
+        elif name == "merged":
+            for want in ('data-id="starttls-ignored"', 'data-id="cleartext-login-accepted"',
+                         "[::1]:143", "127.0.0.1:587", "127.0.0.1:993", '<td class="user">bob</td>'):
+                ok(want in dom, "browser: the merged report's DOM lacks %s" % want)
         else:
             ok("<img" not in dom and '<td class="user">&lt;img src=x onerror=alert(1)&gt;</td>' in dom,
                "browser: the markup user name is not text in the DOM")
