@@ -98,4 +98,9 @@ int mt_sasl_decoded_secret(const struct mt_sasl *s);
  * ANONYMOUS, GSSAPI, one not read here): a login all the same. */
 int mt_sasl_has_credential(const struct mt_sasl *s);
 
+/* A mechanism this module does not read that the server refused before it
+ * sent a single challenge (an SMTP 504, an IMAP NO right after the
+ * command): the server never took it up, so it is no login. */
+int mt_sasl_refused_unread(const struct mt_sasl *s, int success);
+
 #endif

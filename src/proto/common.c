@@ -176,6 +176,8 @@ int mt_reply_push(struct mt_dsession *s, struct mt_reply_queue *q, int kind)
 void mt_auth_report(struct mt_dsession *s, const struct mt_sasl *sasl, const char *via,
                     int starttls_offered, uint64_t secret_seq, enum mt_result r)
 {
+    if (mt_sasl_refused_unread(sasl, r == MT_RESULT_SUCCESS))
+        return;
     struct mt_pending *pend = mt_pending_new(s, "", via, starttls_offered, secret_seq);
     if (pend && mt_pending_from_sasl(pend, sasl))
         mt_pending_resolve(s, &pend, mt_sasl_cred(sasl)->cancelled ? MT_RESULT_FAILURE : r);
@@ -263,14 +265,26 @@ int mt_literal_at_end(const uint8_t *p, size_t n, uint64_t *size, size_t *at, in
     return 1;
 }
 
-/* Case-insensitive search for an ASCII word in p. */
+/* Where the word w (upper case) starts in p as a whole word, or NULL. */
 static const uint8_t *find_word(const uint8_t *p, size_t n, const char *w)
 {
     size_t k = strlen(w);
     for (size_t i = 0; i + k <= n; i++)
-        if (mt_token_is(p + i, k, w))
+        if ((i == 0 || p[i - 1] == ' ') && mt_token_is(p + i, k, w) &&
+            (i + k == n || p[i + k] == ' ' || p[i + k] == '.' || p[i + k] == ','))
             return p + i;
     return NULL;
+}
+
+/* Words a greeting starts with that name the protocol, not the software. */
+static int protocol_word(const uint8_t *p, size_t n)
+{
+    static const char *const words[] = {"IMAP4REV1", "IMAP4REV2", "IMAP4", "POP3", "ESMTP",
+                                        "SMTP", "LMTP", "SERVICE", "SERVER", NULL};
+    for (const char *const *w = words; *w; w++)
+        if (mt_token_is(p, n, *w))
+            return 1;
+    return 0;
 }
 
 void mt_software_from_greeting(struct mt_dsession *s, enum mt_proto proto, const uint8_t *p,
@@ -291,12 +305,18 @@ void mt_software_from_greeting(struct mt_dsession *s, enum mt_proto proto, const
               mt_token_is(p + ws, wn, "LMTP")))
             i = ws;
     }
+    for (;;) { /* "IMAP4rev1 Service Ready", "POP3 server ready" */
+        size_t st, pos = i, wn = mt_next_token(p, n, &pos, &st);
+        if (!wn || !protocol_word(p + st, wn))
+            break;
+        i = pos;
+    }
     while (i < n && p[i] == ' ')
         i++;
     size_t end = n;
     /* "Dovecot (Debian) ready.", "... Service ready at Thu, 3 Dec": the name
      * comes before "ready"; and before a POP3 APOP timestamp "<...>". */
-    const uint8_t *r = find_word(p + i, end - i, " READY");
+    const uint8_t *r = find_word(p + i, end - i, "READY");
     if (r)
         end = (size_t)(r - p);
     const uint8_t *lt = memchr(p + i, '<', end - i);

@@ -136,7 +136,9 @@ static int id_value(const uint8_t *p, size_t n, const char *key, size_t *vs, siz
     int is_key = 1, match = 0;
     while (i < n) {
         if (p[i] != '"') {
-            if (p[i] == 'N' || p[i] == 'n') { /* NIL */
+            if ((i == 0 || p[i - 1] == ' ' || p[i - 1] == '(') && i + 3 <= n &&
+                mt_token_is(p + i, 3, "NIL") &&
+                (i + 3 == n || p[i + 3] == ' ' || p[i + 3] == ')')) {
                 if (!is_key && match)
                     return 0;
                 is_key = !is_key;
@@ -162,6 +164,18 @@ static int id_value(const uint8_t *p, size_t n, const char *key, size_t *vs, siz
     return 0;
 }
 
+/* Appends a quoted string's text to buf (MT_SOFTWARE_MAX bytes) from k,
+ * without its escapes (\" and \\); returns the new length. */
+static size_t unquote(uint8_t *buf, size_t k, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n && k < MT_SOFTWARE_MAX; i++) {
+        if (p[i] == '\\' && i + 1 < n)
+            i++;
+        buf[k++] = p[i];
+    }
+    return k;
+}
+
 /* RFC 2971 ID, from the client's command or the server's answer: its
  * name and version as the side's software. */
 static void id_software(struct imap *m, enum mt_dir dir, const uint8_t *p, size_t n)
@@ -170,13 +184,10 @@ static void id_software(struct imap *m, enum mt_dir dir, const uint8_t *p, size_
     if (!id_value(p, n, "NAME", &ns, &nn) || nn == 0)
         return;
     uint8_t buf[MT_SOFTWARE_MAX + 1];
-    size_t k = nn < MT_SOFTWARE_MAX ? nn : MT_SOFTWARE_MAX;
-    memcpy(buf, p + ns, k);
+    size_t k = unquote(buf, 0, p + ns, nn);
     if (id_value(p, n, "VERSION", &vs, &vn) && vn > 0 && k < MT_SOFTWARE_MAX) {
         buf[k++] = ' ';
-        size_t c = vn < MT_SOFTWARE_MAX - k ? vn : MT_SOFTWARE_MAX - k;
-        memcpy(buf + k, p + vs, c);
-        k += c;
+        k = unquote(buf, k, p + vs, vn);
     }
     mt_set_software(m->s, dir, buf, k, "id");
 }

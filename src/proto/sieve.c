@@ -11,12 +11,16 @@
 
 enum cmd { CMD_OTHER = 1, CMD_AUTH, CMD_STARTTLS, CMD_LISTSCRIPTS };
 
+/* Longest SASL message read from a literal (an NTLM or Kerberos token fits). */
+#define SASL_LIT_MAX 16384
+
 /* What the literal being read is. */
 enum lit_role { LIT_NONE, LIT_SASL, LIT_CONTENT };
 
 struct sieve {
     struct mt_dsession *s;
     int greeting;         /* capability lines, then an OK that answers nothing */
+    int server_spoke;
     int starttls_offered;
     int sasl_offered;     /* a "SASL" capability listed mechanisms */
     struct mt_reply_queue replies;
@@ -27,6 +31,9 @@ struct sieve {
     /* The next line ends a SASL response, or a server response, that
      * carried a literal (the line end after the literal's bytes). */
     int resp_cont, server_cont;
+    uint8_t *lit;         /* a SASL message sent as a literal, collected (SASL_LIT_MAX) */
+    size_t lit_len;
+    int lit_cut;
     struct mt_sasl *sasl;
     int in_auth;          /* the exchange is under way (command sent) */
     int auth_starting;    /* AUTHENTICATE line read, its initial response still coming */
@@ -322,27 +329,65 @@ static void server_line(struct sieve *m, const struct mt_line *l)
 
 static void sieve_line(void *st, enum mt_dir dir, const struct mt_line *l)
 {
-    if (dir == MT_DIR_CLIENT)
-        client_line(st, l);
-    else
-        server_line(st, l);
+    struct sieve *m = st;
+    if (dir == MT_DIR_CLIENT) {
+        if (!m->server_spoke) /* the capture began after the greeting */
+            m->greeting = 0;
+        client_line(m, l);
+    } else {
+        m->server_spoke = 1;
+        server_line(m, l);
+    }
+}
+
+/* Adds a piece of a SASL literal (with the line end that followed it) to
+ * what is collected; what does not fit in SASL_LIT_MAX is cut. */
+static void lit_add(struct sieve *m, const struct mt_line *l)
+{
+    if (!m->lit && mt_mem_take(m->s, SASL_LIT_MAX)) {
+        m->lit = malloc(SASL_LIT_MAX);
+        if (!m->lit)
+            mt_mem_give(m->s, SASL_LIT_MAX);
+    }
+    size_t eol = l->eol;
+    const uint8_t *ends = (const uint8_t *)"\r\n" + (2 - eol);
+    for (int part = 0; part < 2; part++) {
+        const uint8_t *p = part ? ends : l->p;
+        size_t n = part ? eol : l->n, room = m->lit ? SASL_LIT_MAX - m->lit_len : 0;
+        size_t k = n < room ? n : room;
+        if (k)
+            memcpy(m->lit + m->lit_len, p, k);
+        m->lit_len += k;
+        m->lit_cut |= k < n;
+    }
+    m->lit_cut |= l->truncated;
 }
 
 static void sieve_raw(void *st, enum mt_dir dir, const struct mt_line *l, int last)
 {
     struct sieve *m = st;
-    (void)last;
     enum lit_role role = dir == MT_DIR_CLIENT ? m->client_lit : m->server_lit;
-    if (role == LIT_SASL && m->sasl && dir == MT_DIR_CLIENT) {
-        client_sasl(m, l, "SASL", MT_MSG_AUTH, 0, l->n, l->truncated);
+    if (role != LIT_SASL || !m->sasl) {
+        mt_emit_line(m->s, dir, MT_MSG_BODY, "", l, NULL, 0);
         return;
     }
-    if (role == LIT_SASL && m->sasl) {
-        mt_auth_server(m->s, m->sasl, l->p, l->n);
-        mt_emit_sasl_line(m->s, dir, MT_MSG_AUTH, "SASL", l, NULL, 0, m->sasl);
+    /* A SASL message in a literal is one message, however many lines its
+     * bytes make: read and shown once, whole. */
+    lit_add(m, l);
+    if (!last)
         return;
+    struct mt_line whole = {.p = m->lit ? m->lit : (const uint8_t *)"", .n = m->lit_len,
+                            .truncated = m->lit_cut};
+    whole.tail = whole.p;
+    whole.tail_len = whole.n;
+    if (dir == MT_DIR_CLIENT) {
+        client_sasl(m, &whole, "SASL", MT_MSG_AUTH, 0, whole.n, whole.truncated);
+    } else {
+        mt_auth_server(m->s, m->sasl, whole.p, whole.n);
+        mt_emit_sasl_line(m->s, dir, MT_MSG_AUTH, "SASL", &whole, NULL, 0, m->sasl);
     }
-    mt_emit_line(m->s, dir, MT_MSG_BODY, "", l, NULL, 0);
+    m->lit_len = 0;
+    m->lit_cut = 0;
 }
 
 static void sieve_gap(void *st, enum mt_dir dir, uint64_t n)
@@ -368,6 +413,10 @@ static void sieve_destroy(void *st)
 {
     struct sieve *m = st;
     mt_sasl_release(m->s, m->sasl);
+    if (m->lit) {
+        free(m->lit);
+        mt_mem_give(m->s, SASL_LIT_MAX);
+    }
     free(m);
 }
 

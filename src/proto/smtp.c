@@ -18,7 +18,9 @@ enum cmd {
     CMD_DATA_END,
     CMD_BDAT,
     CMD_MAIL,
-    CMD_RCPT
+    CMD_RCPT,
+    CMD_LHLO,
+    CMD_BDAT_LAST /* BDAT ... LAST: its reply ends the message (one per recipient in LMTP) */
 };
 
 struct smtp {
@@ -33,7 +35,7 @@ struct smtp {
     int auth_starttls_offered;
     uint64_t secret_seq;
     int auth_offered;       /* the EHLO answer listed AUTH */
-    int lmtp;               /* LHLO was said: LMTP */
+    int lmtp;               /* LMTP: port 24, or LHLO was answered 250 */
     unsigned rcpt_ok;       /* LMTP: recipients accepted in this transaction */
     unsigned replies_left;  /* LMTP: end-of-data replies still to come after this one */
 };
@@ -44,6 +46,31 @@ static void *smtp_create(struct mt_dsession *s)
     if (m)
         m->s = s;
     return m;
+}
+
+static void *lmtp_create(struct mt_dsession *s)
+{
+    struct smtp *m = smtp_create(s);
+    if (m)
+        m->lmtp = 1;
+    return m;
+}
+
+static void pop(struct smtp *m);
+
+/* A reply to the end of a message: LMTP gives one per recipient. */
+static void message_reply(struct smtp *m)
+{
+    if (m->replies_left > 0)
+        m->replies_left--;
+    else
+        pop(m);
+}
+
+/* LMTP: replies still to come after this one for a message just ended. */
+static unsigned extra_replies(const struct smtp *m)
+{
+    return m->lmtp && m->rcpt_ok > 1 ? m->rcpt_ok - 1 : 0;
 }
 
 static void finish_auth(struct smtp *m, enum mt_result r);
@@ -129,7 +156,7 @@ static void server_line(struct smtp *m, const struct mt_line *l)
             m->greeted = 1;
         return;
     }
-    if (head(m) == CMD_EHLO && code == 250)
+    if ((head(m) == CMD_EHLO || head(m) == CMD_LHLO) && code == 250)
         ehlo_line(m, text, tn, last);
     if (!last)
         return;
@@ -147,17 +174,24 @@ static void server_line(struct smtp *m, const struct mt_line *l)
     case CMD_DATA:
         if (code == 354) {
             m->replies.kind[m->replies.head] = CMD_DATA_END; /* the next reply ends the message */
-            m->replies_left = m->lmtp && m->rcpt_ok > 1 ? m->rcpt_ok - 1 : 0;
+            m->replies_left = extra_replies(m);
         } else {
             m->in_body = 0; /* DATA refused: no content follows */
             pop(m);
         }
         break;
-    case CMD_DATA_END:
-        if (m->replies_left > 0) /* LMTP: one reply per recipient */
-            m->replies_left--;
-        else
-            pop(m);
+    case CMD_BDAT_LAST: /* this reply is the first of the message's */
+        m->replies.kind[m->replies.head] = CMD_DATA_END;
+        m->replies_left = extra_replies(m);
+        message_reply(m);
+        break;
+    case CMD_DATA_END: message_reply(m); break;
+    case CMD_LHLO: /* the server speaks LMTP: say so from here */
+        if (code == 250 && !m->lmtp) {
+            m->lmtp = 1;
+            mt_set_proto(m->s, MT_PROTO_LMTP);
+        }
+        pop(m);
         break;
     case CMD_MAIL:
         m->rcpt_ok = 0;
@@ -233,14 +267,10 @@ static void client_line(struct smtp *m, const struct mt_line *l)
     }
     mt_emit_line(m->s, MT_DIR_CLIENT, MT_MSG_COMMAND, label, l, NULL, 0);
     if (strcmp(label, "EHLO") == 0 || strcmp(label, "HELO") == 0 || strcmp(label, "LHLO") == 0) {
-        if (label[0] == 'L' && !m->lmtp) {
-            m->lmtp = 1;
-            mt_set_proto(m->s, MT_PROTO_LMTP);
-        }
         size_t hs, hn = mt_next_token(l->p, l->n, &pos, &hs); /* the client's name for itself */
         if (hn)
             mt_set_software(m->s, MT_DIR_CLIENT, l->p + hs, hn, "ehlo");
-        push(m, CMD_EHLO);
+        push(m, label[0] == 'L' ? CMD_LHLO : CMD_EHLO);
     } else if (strcmp(label, "MAIL") == 0) {
         push(m, CMD_MAIL);
     } else if (strcmp(label, "RCPT") == 0) {
@@ -263,7 +293,8 @@ static void client_line(struct smtp *m, const struct mt_line *l)
         }
         if (valid && size > 0)
             mt_expect_raw(m->s, MT_DIR_CLIENT, size);
-        push(m, CMD_BDAT);
+        size_t ls, ln = mt_next_token(l->p, l->n, &pos, &ls);
+        push(m, mt_token_is(l->p + ls, ln, "LAST") ? CMD_BDAT_LAST : CMD_BDAT);
     } else {
         push(m, CMD_OTHER);
     }
@@ -310,5 +341,5 @@ const struct mt_proto_ops mt_smtp_ops = {MT_PROTO_SMTP, smtp_create, smtp_line, 
                                          smtp_gap,      smtp_end,    smtp_destroy};
 
 /* Port 24: LMTP from the start (the same code; LHLO says it too). */
-const struct mt_proto_ops mt_lmtp_ops = {MT_PROTO_LMTP, smtp_create, smtp_line, smtp_raw,
+const struct mt_proto_ops mt_lmtp_ops = {MT_PROTO_LMTP, lmtp_create, smtp_line, smtp_raw,
                                          smtp_gap,      smtp_end,    smtp_destroy};

@@ -113,13 +113,20 @@ unsigned sasl_gssapi_client(struct mt_sasl *s, struct sasl_span b64)
         !enter(ticket, 0x61, &ticket))
         return 0;
     ticket_service(s, ticket);
-    /* Shown instead of the token's bytes, as NTLM's messages are. */
+    /* Shown instead of the token's bytes, as NTLM's messages are; the
+     * service's bytes copied as they are (the sinks escape them). */
     const struct mt_sasl_str *sv = &s->cred.service;
-    int k = snprintf((char *)s->desc, sizeof s->desc,
-                     "Kerberos AP-REQ (%zu bytes): a ticket for %.*s; the client's name and the "
-                     "session key are encrypted",
-                     s->msg_len, sv->present ? (int)sv->len : 9,
-                     sv->present ? (const char *)sv->p : "a service");
-    s->desc_len = k > 0 && (size_t)k < sizeof s->desc ? (size_t)k : 0;
+    static const char tail[] = "; the client's name and the session key are encrypted";
+    int k = snprintf((char *)s->desc, sizeof s->desc, "Kerberos AP-REQ (%zu bytes): a ticket for ",
+                     s->msg_len);
+    size_t len = k > 0 && (size_t)k < sizeof s->desc ? (size_t)k : 0;
+    const uint8_t *name = sv->present ? sv->p : (const uint8_t *)"a service";
+    size_t nl = sv->present ? sv->len : 9;
+    if (len && len + nl + sizeof tail <= sizeof s->desc) {
+        memcpy(s->desc + len, name, nl);
+        memcpy(s->desc + len + nl, tail, sizeof tail - 1);
+        len += nl + sizeof tail - 1;
+    }
+    s->desc_len = len;
     return 0;
 }

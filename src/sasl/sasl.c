@@ -150,8 +150,9 @@ static unsigned client_message(struct mt_sasl *s, const uint8_t *b64, size_t n, 
         return 0;
     }
     if (!s->mech) {
-        /* A login whose secret, if any, is not read here: shown as one. */
-        s->identified = 1;
+        /* A login whose secret, if any, is not read here: shown as one,
+         * once the client said something. */
+        s->identified |= s->msg_len > 0;
         return s->msg_len ? MT_SASL_EXPOSES_SECRET : 0;
     }
     return s->mech->client(s, (struct sasl_span){b64, n});
@@ -178,6 +179,7 @@ unsigned mt_sasl_client_cut(struct mt_sasl *s, const uint8_t *b64, size_t n)
 
 void mt_sasl_server(struct mt_sasl *s, const uint8_t *b64, size_t n)
 {
+    s->challenges++;
     s->last_client = 0;
     s->last_flags = 0;
     /* A challenge that is not base64 reaches the mechanism as an empty one:
@@ -211,6 +213,11 @@ int mt_sasl_decoded_secret(const struct mt_sasl *s)
      * any other, "user only" means part of the message was not read. */
     int name_only = s->mech && (s->mech->flags & MECH_NAME_ONLY);
     return s->last_client && !(name_only && s->last_flags == MT_SASL_EXPOSES_USER);
+}
+
+int mt_sasl_refused_unread(const struct mt_sasl *s, int success)
+{
+    return !s->mech && !s->challenges && !success;
 }
 
 int mt_sasl_has_credential(const struct mt_sasl *s)

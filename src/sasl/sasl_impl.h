@@ -21,6 +21,7 @@ struct mt_sasl {
     struct mt_sasl_cred cred;
     const struct sasl_mech *mech; /* NULL: a mechanism this module does not read */
     int stage;      /* client messages the mechanism has consumed */
+    unsigned challenges; /* server messages seen */
     int identified; /* EXTERNAL, ANONYMOUS, GSSAPI, an unknown mechanism:
                      * the client sent its message */
 

@@ -165,6 +165,10 @@ static void credential(struct mt_tui_model *m, size_t si, const struct mt_event 
         if (c->password.truncated)
             note_str(&n, " (cut short)");
     }
+    if (c->service.present) {
+        note_str(&n, ", for the service ");
+        note_add(&n, c->service.p, c->service.len, 0);
+    }
     if (c->hash) {
         note_str(&n, ", crackable ");
         note_add(&n, c->hash, strlen(c->hash), 1);

@@ -33,7 +33,7 @@ static void test_sieve_quoted_and_literal(void)
                 "CRED managesieve PLAIN/AUTHENTICATE user=alice pass=Sieve-Pass-1 hash=- success "
                 "starttls-offered\n");
     CHECK_LOGGED("S IMPLEMENTATION|\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"");
-    CHECK_LOGGED("C SASL|" ALICE "|!<" ALICE ">|~");
+    CHECK_LOGGED("C SASL|" ALICE "|!<" ALICE ">"); /* one message, whole, decoded */
     CHECK_LOGGED("S OK|OK \"Logout completed.\"");
 }
 
@@ -117,6 +117,37 @@ static void test_lmtp_replies(void)
     CHECK_LOGGED("start lmtp");
 }
 
+/* LHLO refused on port 25 is not LMTP: the message's one reply, then the
+ * AUTH's own. On port 24 LMTP is known without LHLO (a capture begun
+ * later), and BDAT LAST is answered once per recipient too. */
+static void test_lmtp_edges(void)
+{
+    static const struct turn refused[] = {
+        S("220 mx ESMTP Postfix\r\n"), C("LHLO x\r\n"), S("500 5.5.2 Error: command not recognized\r\n"),
+        C("EHLO x\r\n"), S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"),
+        C("RCPT TO:<b@x>\r\n"), S("250 ok\r\n"), C("RCPT TO:<c@x>\r\n"), S("250 ok\r\n"),
+        C("DATA\r\n"), S("354 go\r\n"), C("hi\r\n.\r\n"), S("250 queued\r\n"),
+        C("AUTH PLAIN " ALICE "\r\n"), S("535 5.7.8 no\r\n"), C("NOOP\r\n"), S("250 ok\r\n")};
+    CHECK_CREDS(refused, 25, "CRED smtp PLAIN/AUTH user=alice pass=Sieve-Pass-1 hash=- failure\n");
+    static const struct turn bdat[] = {
+        C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"), C("RCPT TO:<b@x>\r\n"), S("250 ok\r\n"),
+        C("RCPT TO:<c@x>\r\n"), S("250 ok\r\n"), C("BDAT 4 LAST\r\nhi\r\n"),
+        S("250 2.0.0 <b@x> saved\r\n452 4.2.2 <c@x> full\r\n"), C("AUTH PLAIN " ALICE "\r\n"),
+        S("535 5.7.8 no\r\n"), C("NOOP\r\n"), S("250 ok\r\n")};
+    CHECK_CREDS(bdat, 24, "CRED lmtp PLAIN/AUTH user=alice pass=Sieve-Pass-1 hash=- failure\n");
+}
+
+/* ManageSieve picked up after its greeting: the first OK answers the
+ * first command. */
+static void test_sieve_midsession(void)
+{
+    static const struct turn t[] = {C("CAPABILITY\r\n"), S("\"SASL\" \"PLAIN\"\r\nOK \"done\"\r\n"),
+                                    C("AUTHENTICATE \"PLAIN\" \"" ALICE "\"\r\n"),
+                                    S("NO \"Authentication failed.\"\r\n")};
+    CHECK_CREDS(t, 4190, "CRED managesieve PLAIN/AUTHENTICATE user=alice pass=Sieve-Pass-1 hash=- "
+                         "failure\n");
+}
+
 /* On another port, SMTP that says LHLO is LMTP. */
 static void test_lhlo_makes_lmtp(void)
 {
@@ -149,6 +180,17 @@ static void test_software_names(void)
     run_all_splits(&ss);
     CHECK_LOGGED("SOFT server Microsoft ESMTP MAIL Service (greeting)");
     CHECK_LOGGED("SOFT client laptop.example (ehlo)");
+    static const struct turn esc[] = {
+        S("* OK IMAP4rev1 Service Ready\r\n"),
+        C("a1 ID (\"os\" NIL \"name\" \"Thunder\\\"bird\" \"version\" \"1\")\r\n")};
+    struct script se = {143, esc, 2, 0, 0};
+    run_all_splits(&se);
+    CHECK_LOGGED("SOFT client Thunder\"bird 1 (id)");
+    CU_ASSERT_PTR_NULL(strstr(whole.log, "SOFT server"));
+    static const struct turn ready[] = {S("+OK ready <1.2@x>\r\n"), C("QUIT\r\n")};
+    struct script sr = {110, ready, 2, 0, 0};
+    run_all_splits(&sr);
+    CU_ASSERT_PTR_NULL(strstr(whole.log, "SOFT"));
     static const struct turn bare[] = {S("220 mx.example\r\n"), C("QUIT\r\n")};
     struct script sb = {25, bare, 2, 0, 0};
     run_all_splits(&sb);
@@ -181,6 +223,12 @@ static void test_hidden_secrets(void)
         C("c2VjcmV0\r\n"),   S("a1 OK done\r\n")};
     CHECK_CREDS(t, 143, "CRED imap X-SECRET-MECH/AUTHENTICATE user=- pass=- hash=- success\n");
     CHECK_LOGGED("C SASL|c2VjcmV0|!<c2VjcmV0>");
+    /* A mechanism the server does not take up is no login. */
+    static const struct turn refused[] = {
+        S("220 mx ESMTP\r\n"),     C("EHLO x\r\n"), S("250 mx\r\n"), C("AUTH BAR =\r\n"),
+        S("504 5.5.4 Unrecognized authentication type\r\n"), C("AUTH FOO dGVzdA==\r\n"),
+        S("504 5.5.4 Unrecognized authentication type\r\n")};
+    CHECK_CREDS(refused, 587, "");
     static const struct turn g[] = {
         S("* OK ready\r\n"), C("A2 AUTHENTICATE GSSAPI " GSSAPI_TOKEN "\r\n"),
         S("+ BQQB/wAMAAAAAAAAKNYLdQH////YFY76eoiTh1FEbzQ=\r\n"),
@@ -216,6 +264,8 @@ int register_sieve_suite(void)
         !CU_add_test(s, "ManageSieve STARTTLS", test_sieve_starttls) ||
         !CU_add_test(s, "LMTP replies per recipient", test_lmtp_replies) ||
         !CU_add_test(s, "LHLO makes LMTP", test_lhlo_makes_lmtp) ||
+        !CU_add_test(s, "LMTP: refused LHLO, port 24 mid-session, BDAT LAST", test_lmtp_edges) ||
+        !CU_add_test(s, "ManageSieve without its greeting", test_sieve_midsession) ||
         !CU_add_test(s, "software names", test_software_names) ||
         !CU_add_test(s, "mechanisms that hide their secret", test_hidden_secrets))
         return -1;
