@@ -200,6 +200,7 @@ int rp_make_findings(struct report *r)
                                   t->by_account ? t->key : NULL, &t->ev) != 0)
             return -1;
     }
-    qsort(r->rows, r->nrows, sizeof *r->rows, by_severity);
+    if (r->nrows > 1)
+        qsort(r->rows, r->nrows, sizeof *r->rows, by_severity);
     return 0;
 }
