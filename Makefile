@@ -197,7 +197,7 @@ fuzz-tls:
 	@mkdir -p build/fuzz/tls-corpus
 	$(FUZZ_CC) $(CRYPTO_CFLAGS) -o build/fuzz/fuzz_tls tests/fuzz/fuzz_tls_inner.c \
 	  src/transform/tls.c src/transform/tls_hello.c src/transform/tls_handshake.c \
-	  src/transform/tls_crypto.c src/transform/keylog.c src/transform/chain.c \
+	  src/transform/ja4.c src/transform/tls_crypto.c src/transform/keylog.c src/transform/chain.c \
 	  src/util/siphash.c src/util/render.c $(CRYPTO_LIBS)
 	build/fuzz/fuzz_tls -max_total_time=$(FUZZ_SECS) -max_len=4096 build/fuzz/tls-corpus
 

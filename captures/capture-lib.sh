@@ -70,6 +70,8 @@ cleanup() {
     set +e
     # the servers of ext-scenarios.sh, if it started any
     declare -F ext_cleanup >/dev/null && ext_cleanup
+    # and those of report-scenarios.sh
+    declare -F report_cleanup >/dev/null && report_cleanup
     if [[ -n $TCPDUMP_PID ]]; then kill -TERM "$TCPDUMP_PID" 2>/dev/null; wait "$TCPDUMP_PID" 2>/dev/null; fi
     if [[ -f $WORK/postfix/main.cf ]]; then
         nsx postfix -c "$WORK/postfix" stop >/dev/null 2>&1

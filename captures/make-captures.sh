@@ -249,6 +249,10 @@ source "$CAPDIR/tls-scenarios.sh"
 # shellcheck source=ext-scenarios.sh
 source "$CAPDIR/ext-scenarios.sh"
 
+# ---------------------------------------------------------------- audit report
+# shellcheck source=report-scenarios.sh
+source "$CAPDIR/report-scenarios.sh"
+
 # ---------------------------------------------------------------- publish
 # A full run replaces every capture, key log and expected.tsv; a run with
 # names replaces (or adds) only those captures and their expected.tsv rows.

@@ -348,6 +348,15 @@ static void tls_not_tls(void *ctx)
 
 static void tls_warn(void *ctx, const char *text) { mt_emit_warning(ctx, text); }
 
+/* The server's certificate, as its handshake showed it. */
+static void tls_cert(void *ctx, const struct mt_tls_cert *c)
+{
+    struct mt_cert_event e = {c->subject, c->issuer, c->not_before, c->not_after,
+                              c->self_signed, c->sha256, c->in_clear};
+    struct mt_event ev = {.type = MT_EV_CERT, .dir = MT_DIR_SERVER, .cert = &e};
+    emit(ctx, &ev);
+}
+
 /* Both directions go through a TLS reader from here (once a session). */
 static void begin_tls(struct mt_dsession *s)
 {
@@ -355,6 +364,8 @@ static void begin_tls(struct mt_dsession *s)
         return;
     struct mt_tls_observer obs = {tls_report, tls_not_tls, tls_warn, s};
     s->tls = mt_tls_new(s->d->cfg.keylog, &obs, &s->d->mem);
+    if (s->tls)
+        mt_tls_on_certificate(s->tls, tls_cert);
     if (!s->tls) {
         /* No memory for it: still TLS, of which nothing is read. */
         struct mt_tls_report r = {.outcome = MT_TLS_NO_MEMORY};

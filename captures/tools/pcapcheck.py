@@ -78,7 +78,7 @@ def check_keylog(path, c2s, errors):
     """The key log fits the ClientHellos (record type 22, handshake type 1)
     in the client's stream; returns how many lines it has."""
     randoms = set()
-    for m in re.finditer(rb"\x16\x03[\x01-\x03](..)\x01(...)\x03\x03", c2s, re.S):
+    for m in re.finditer(rb"\x16\x03[\x01-\x03](..)\x01(...)\x03[\x01-\x03]", c2s, re.S):
         if struct.unpack("!H", m.group(1))[0] == int.from_bytes(m.group(2), "big") + 4:
             randoms.add(c2s[m.end():m.end() + 32].hex())
     if not randoms:

@@ -4,13 +4,14 @@
 
   streamcheck.py FILE [--conns N] [--has TEXT]... [--lacks TEXT]...
                  [--deflate-after C2S-TEXT S2C-TEXT] [--has-inflated TEXT]...
-                 [--count TEXT N]...
+                 [--count TEXT N]... [--allow-rst]
 
 Every TCP connection in FILE must run from SYN to FIN without RST (--conns:
 exactly N connections, default 1).  Each direction of each connection is
 reassembled; --has TEXT must occur in some stream, --lacks TEXT in none;
 --count TEXT N: TEXT occurs N times over all streams (e.g. one
-"+OK Logged in." in a burst of 21 logins).
+"+OK Logged in." in a burst of 21 logins).  --allow-rst: a connection may
+end with an RST (TLS sessions do), but must still have both SYNs.
 
 --deflate-after C2S-TEXT S2C-TEXT (COMPRESS=DEFLATE, RFC 4978): the client's
 bytes after the end of the line holding C2S-TEXT and the server's bytes after
@@ -29,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapcheck import tcp_segments   # noqa: E402
 
 
-def connections(path, errors):
+def connections(path, errors, allow_rst=False):
     conns = {}
     for src, dst, seq, flags, payload in tcp_segments(path):
         key = frozenset((src, dst))
@@ -51,7 +52,8 @@ def connections(path, errors):
     for key, c in conns.items():
         name = "%s:%d" % (".".join(map(str, c["client"][0])) if c["client"] else "?",
                           c["client"][1] if c["client"] else 0)
-        if c["syn"] != 2 or c["fin"] != 2 or c["rst"]:
+        if c["syn"] != 2 or (not allow_rst and (c["fin"] != 2 or c["rst"])) \
+                or (allow_rst and c["fin"] + c["rst"] == 0):
             errors.append("connection %s: %d SYN, %d FIN, %d RST" % (name, c["syn"], c["fin"], c["rst"]))
         data = {}
         for ep, segs in c["segs"].items():
@@ -86,9 +88,11 @@ def main():
     ap.add_argument("--count", nargs=2, action="append", default=[])
     ap.add_argument("--deflate-after", nargs=2)
     ap.add_argument("--has-inflated", action="append", default=[])
+    ap.add_argument("--allow-rst", action="store_true",
+                    help="a connection may end with RST instead of the second FIN (TLS)")
     a = ap.parse_args()
     errors = []
-    conns = connections(a.file, errors)
+    conns = connections(a.file, errors, a.allow_rst)
     if len(conns) != a.conns:
         errors.append("%d TCP connections, expected %d" % (len(conns), a.conns))
     streams = [s for pair in conns for s in pair]

@@ -3,7 +3,7 @@
 an implementation independent of mailtap and of the client that wrote the
 key log.
 
-  tlscheck.py FILE [--keylog KEYS] [--version 1.2|1.3] [--cipher NAME]
+  tlscheck.py FILE [--keylog KEYS] [--version 1.0|1.1|1.2|1.3] [--cipher NAME]
               [--etm | --no-etm] [--resumed | --full] [--keyupdate]
               [--has TEXT]...
 
@@ -30,6 +30,9 @@ SUITES = {
     0xc023: "ECDHE-ECDSA-AES128-SHA256", 0xc024: "ECDHE-ECDSA-AES256-SHA384",
     0xc02b: "ECDHE-ECDSA-AES128-GCM-SHA256", 0xc02c: "ECDHE-ECDSA-AES256-GCM-SHA384",
     0xcca9: "ECDHE-ECDSA-CHACHA20-POLY1305",
+    0xc013: "ECDHE-RSA-AES128-SHA", 0xc014: "ECDHE-RSA-AES256-SHA",
+    0xc02f: "ECDHE-RSA-AES128-GCM-SHA256", 0xc030: "ECDHE-RSA-AES256-GCM-SHA384",
+    0xcca8: "ECDHE-RSA-CHACHA20-POLY1305",
 }
 EXT_ETM, EXT_PSK = 22, 41
 HS_SERVER_HELLO, HS_CERTIFICATE, HS_KEY_UPDATE = 2, 11, 24
@@ -86,7 +89,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
     ap.add_argument("--keylog")
-    ap.add_argument("--version", choices=["1.2", "1.3"])
+    ap.add_argument("--version", choices=["1.0", "1.1", "1.2", "1.3"])
     ap.add_argument("--cipher")
     ap.add_argument("--etm", action="store_true", default=None)
     ap.add_argument("--no-etm", dest="etm", action="store_false")
@@ -102,7 +105,8 @@ def main():
     if len(hello) != 1:
         raise SystemExit("%s: FAIL: %d ServerHello frames" % (a.file, len(hello)))
     _, suites, versions, supported, exts = hello[0]
-    version = "1.3" if 0x0304 in supported else "1.2" if 0x0303 in versions else "?"
+    version = ("1.3" if 0x0304 in supported else "1.2" if 0x0303 in versions
+               else "1.1" if 0x0302 in versions else "1.0" if 0x0301 in versions else "?")
     suite = SUITES.get(suites[0], hex(suites[0])) if suites else "?"
     types = [t for r in rows for t in r[0]]
     resumed = HS_CERTIFICATE not in types

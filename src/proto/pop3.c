@@ -26,6 +26,7 @@ struct pop3 {
     struct mt_reply_queue replies;
     int body;          /* inside a multi-line response */
     int body_is_capa;
+    int capa_stls, capa_login; /* this CAPA listed STLS; USER or a SASL mechanism */
     uint8_t user[MT_SASL_FIELD_MAX];
     size_t user_len;
     int has_user, user_cut;
@@ -92,13 +93,17 @@ static void capa_line(struct pop3 *p, const struct mt_line *u)
     size_t pos = 0, ws, wn = mt_next_token(u->p, u->n, &pos, &ws);
     if (mt_token_is(u->p + ws, wn, "STLS")) {
         p->stls_offered = 1;
+        p->capa_stls = 1;
         mt_offer_starttls(p->s);
     } else if (mt_token_is(u->p + ws, wn, "USER")) {
+        p->capa_login = 1;
         mt_offer_login(p->s);
     } else if (mt_token_is(u->p + ws, wn, "SASL")) {
         size_t ms, mn;
-        while ((mn = mt_next_token(u->p, u->n, &pos, &ms)) > 0)
+        while ((mn = mt_next_token(u->p, u->n, &pos, &ms)) > 0) {
+            p->capa_login = 1;
             mt_offer_mech(p->s, u->p + ms, mn);
+        }
     }
 }
 
@@ -108,6 +113,10 @@ static void server_line(struct pop3 *p, const struct mt_line *l)
         if (l->n == 1 && l->p[0] == '.') {
             p->body = 0;
             mt_emit_line(p->s, MT_DIR_SERVER, MT_MSG_REPLY, ".", l, NULL, 0);
+            /* STLS and no way to log in before it (no USER, no SASL
+             * mechanism): logins wait for TLS. */
+            if (p->body_is_capa && p->capa_stls && !p->capa_login)
+                mt_offer_no_login(p->s);
             return;
         }
         struct mt_line u = *l;
@@ -350,8 +359,10 @@ static void pop3_line(void *st, enum mt_dir dir, const struct mt_line *l)
     int was_capa = mt_reply_head(&p->replies) == CMD_CAPA;
     int was_body = p->body;
     server_line(p, l);
-    if (!was_body && p->body && was_capa)
+    if (!was_body && p->body && was_capa) {
         p->body_is_capa = 1;
+        p->capa_stls = p->capa_login = 0;
+    }
 }
 
 static void pop3_raw(void *st, enum mt_dir dir, const struct mt_line *l, int last)

@@ -1,9 +1,9 @@
 /* The TLS reader (tls_decrypt.h): one session's two directions as byte
- * transforms. Records are put together across segments, the hellos read,
- * the secrets found by client random, each record opened and its
- * application data given on. Every length comes from the wire; every
- * buffer is bounded and charged to --max-parse-mem; ciphertext is never
- * given on as if it were plaintext. */
+ * transforms. Records are put together across segments, the hellos (and,
+ * if asked, the server's certificate) read, the secrets found by client
+ * random, each record opened and its application data given on. Every
+ * length comes from the wire; every buffer is bounded and charged to
+ * --max-parse-mem; ciphertext is never given on as if it were plaintext. */
 #include "mailtap/tls_decrypt.h"
 
 #include <stdio.h>
@@ -61,6 +61,8 @@ struct mt_tls_session {
     const struct mt_tls_suite *suite;
     int reported;
     struct mt_tls_report report;
+    mt_tls_cert_fn on_cert; /* NULL: the certificate is not read */
+    struct cert_reader cert;
 };
 
 static const char *const outcome_names[] = {"decrypted", "no_keylog", "no_key", "key_mismatch",
@@ -123,6 +125,7 @@ static enum mt_tls_outcome unread_outcome(const struct mt_tls_session *t)
 static void go_quiet(struct mt_tls_session *t, enum mt_tls_outcome o)
 {
     report(t, o);
+    cert_release(&t->cert, t->budget); /* a Certificate part way through */
     for (int i = 0; i < 2; i++) {
         t->d[i].quiet = 1;
         give_mem(t, &t->d[i].held, HOLD_MAX);
@@ -205,6 +208,53 @@ static int need_keys(struct tls_dir *d)
 static int open_record(struct tls_dir *d, const uint8_t *hdr, uint8_t *frag, size_t len,
                        const struct mt_xform_out *out, char *why);
 
+/* --- the server's certificate (tls_handshake.c) -------------------------------- */
+
+/* Whether the handshake messages of d may carry the certificate asked
+ * for: the server's, in the clear before TLS 1.3, decrypted in TLS 1.3. */
+static int cert_wanted(const struct tls_dir *d)
+{
+    const struct mt_tls_session *t = d->t;
+    return d->dir == 1 && t->on_cert && !t->cert.done && t->have_sh && !d->quiet &&
+           (t->sh.version == 0x0304) == (d->protected != 0);
+}
+
+static void cert_warn(struct mt_tls_session *t, const char *why)
+{
+    char text[160];
+    snprintf(text, sizeof text, "tls: the server's certificate is not read: %s", why);
+    if (t->obs.warn)
+        t->obs.warn(t->obs.ctx, text);
+}
+
+/* hs_piece_fn of the server's direction: a Certificate put together. */
+static void cert_bytes(void *ctx, uint8_t type, const uint8_t *p, size_t n, size_t off,
+                       size_t len)
+{
+    struct tls_dir *d = ctx;
+    if (type == HS_CERTIFICATE && cert_wanted(d) &&
+        cert_piece(&d->t->cert, d->t->budget, p, n, off, len) != 0)
+        cert_warn(d->t, "no memory for it (--max-parse-mem)");
+}
+
+/* A whole Certificate message of len bytes: its leaf said once. */
+static void server_certificate(struct tls_dir *d, size_t len)
+{
+    struct mt_tls_session *t = d->t;
+    if (!cert_wanted(d) || (!t->cert.active && len > 0))
+        return;
+    struct mt_tls_cert c;
+    const char *why = NULL;
+    if (cert_finish(&t->cert, t->budget, len, t->sh.version == 0x0304, &c, &why) != 0) {
+        if (why)
+            cert_warn(t, why);
+        return;
+    }
+    c.version = t->sh.version;
+    c.in_clear = !d->protected;
+    t->on_cert(t->obs.ctx, &c);
+}
+
 /* Decrypted handshake messages: the TLS 1.3 key changes. */
 static void protected_handshake(void *ctx, uint8_t type, const uint8_t *body, size_t have,
                                 size_t len)
@@ -212,6 +262,8 @@ static void protected_handshake(void *ctx, uint8_t type, const uint8_t *body, si
     struct tls_dir *d = ctx;
     struct mt_tls_session *t = d->t;
     (void)body; /* a KeyUpdate's request_update is the peer's business */
+    if (type == HS_CERTIFICATE)
+        server_certificate(d, len);
     if (!t->suite || !t->suite->tls13 || d->quiet)
         return;
     if (type == HS_FINISHED && !d->traffic) {
@@ -237,6 +289,8 @@ static void plain_handshake(void *ctx, uint8_t type, const uint8_t *body, size_t
 {
     struct tls_dir *d = ctx;
     struct mt_tls_session *t = d->t;
+    if (type == HS_CERTIFICATE)
+        server_certificate(d, len);
     if (d->dir != 1 || type != HS_SERVER_HELLO || t->have_sh)
         return;
     struct server_hello sh;
@@ -590,6 +644,7 @@ struct mt_tls_session *mt_tls_new(struct mt_keylog *keylog, const struct mt_tls_
         t->d[i].t = t;
         t->d[i].dir = i;
     }
+    t->d[1].hs.piece = cert_bytes;
     return t;
 }
 
@@ -604,11 +659,18 @@ void mt_tls_free(struct mt_tls_session *t)
         OPENSSL_cleanse(t->d[i].secret, sizeof t->d[i].secret);
     }
     give_mem(t, &t->hello, MT_TLS_MAX_HELLO);
+    cert_release(&t->cert, t->budget);
     mt_budget_give(t->budget, sizeof *t);
     free(t);
 }
 
 void *mt_tls_direction(struct mt_tls_session *t, int dir) { return &t->d[dir ? 1 : 0]; }
+
+void mt_tls_on_certificate(struct mt_tls_session *t,
+                           void (*certificate)(void *ctx, const struct mt_tls_cert *c))
+{
+    t->on_cert = certificate;
+}
 
 const struct mt_tls_report *mt_tls_reported(const struct mt_tls_session *t)
 {

@@ -151,6 +151,64 @@ def main():
     ok(rep["overview"]["sessions"] == 6 and rep["overview"]["implicit_tls"] == 1,
        "merged: overview %r" % rep["overview"])
 
+    # Real clients at once (captures/README.md, report-many-clients): four
+    # servers took logins in the clear while offering STARTTLS; the STARTTLS
+    # and IMAPS logins stay unseen without keys.
+    rep = run(["captures/report-many-clients.pcap"])
+    check_keys(rep, "report-many-clients")
+    ok(sorted(s["server"] for s in rep["servers"]) ==
+       ["127.0.0.1:110", "127.0.0.1:143", "127.0.0.1:587", "127.0.0.1:993", "[::1]:143"],
+       "many: servers %s" % [s["server"] for s in rep["servers"]])
+    ok(sorted(a["user"] for a in rep["accounts"]) == ["ada", "basil", "cora", "dmitri"],
+       "many: accounts %s" % [a["user"] for a in rep["accounts"]])
+    ok(sorted(f["server"] for f in findings(rep, "cleartext-login-accepted")) ==
+       ["127.0.0.1:110", "127.0.0.1:143", "127.0.0.1:587", "[::1]:143"], "many: cleartext-login-accepted")
+    ok(sorted((f["server"], f["client"]) for f in findings(rep, "starttls-ignored")) ==
+       [("127.0.0.1:110", "127.0.0.1"), ("127.0.0.1:143", "127.0.0.1"), ("127.0.0.1:587", "127.0.0.1"),
+        ("[::1]:143", "::1")], "many: starttls-ignored %r" % findings(rep, "starttls-ignored"))
+    ada = [a for a in rep["accounts"] if a["user"] == "ada"][0]
+    ok(ada["results"] == {"success": 1, "failure": 1, "unknown": 0}, "many: ada %r" % ada)
+    ok(rep["overview"]["sessions"] == 7 and rep["overview"]["tls_not_read"] == 2,
+       "many: overview %r" % rep["overview"])
+
+    # Servers that refuse logins before TLS: the good configuration, said so;
+    # a client that sent its password anyway still ignored STARTTLS.
+    for cap, clear in (("captures/imap-logindisabled.pcap", True),
+                       ("captures/pop3-user-refused-clear.pcap", True),
+                       ("captures/smtp-auth-after-starttls-only-keylog.pcap", False)):
+        rep = run([cap])
+        f = findings(rep, "login-requires-tls")
+        ok(len(f) == 1 and f[0]["severity"] == "info", "%s: login-requires-tls %r" % (cap, f))
+        ok(not findings(rep, "cleartext-login-accepted") and not findings(rep, "auth-offered-in-clear"),
+           "%s: %s" % (cap, ids(rep)))
+        ok(bool(findings(rep, "starttls-ignored")) == clear, "%s: starttls-ignored %s" % (cap, ids(rep)))
+    ok(rep["accounts"][0]["inside_tls"] == 1, "smtp-auth-after-starttls-only: %r" % rep["accounts"])
+
+    # STARTTLS accepted, and the client went on in the clear.
+    for cap in ("captures/smtp-starttls-no-tls.pcap", "captures/imap-starttls-no-tls.pcap"):
+        f = findings(run([cap]), "starttls-failed")
+        ok(len(f) == 1 and f[0]["client"] == "127.0.0.1" and f[0]["severity"] == "high",
+           "%s: starttls-failed %r" % (cap, f))
+
+    # TLS 1.0 and 1.1 chosen by the server.
+    for cap, v in (("captures/imaps-tls10-keylog.pcap", "TLS 1.0"), ("captures/imaps-tls11-keylog.pcap", "TLS 1.1")):
+        rep = run([cap])
+        ok(len(findings(rep, "old-tls")) == 1 and rep["servers"][0]["tls_versions"] == [v],
+           "%s: %s %r" % (cap, ids(rep), rep["servers"][0]["tls_versions"]))
+    ok(not findings(run(["captures/imaps-tls13-login-keylog.pcap"]), "old-tls"), "TLS 1.3 is old-tls")
+
+    # Certificates (TLS 1.2, in the clear): expired, self-signed, a CA's.
+    for cap, want in (("captures/imaps-tls12-cert-expired-keylog.pcap", ["cert-expired"]),
+                      ("captures/imaps-tls12-cert-self-signed-keylog.pcap", ["cert-self-signed"]),
+                      ("captures/imaps-tls12-cert-ca-signed-keylog.pcap", [])):
+        rep = run([cap])
+        c = rep["servers"][0]["certificate"]
+        ok(ids(rep) == want and c and c["subject"].startswith("CN=mail.example.test"),
+           "%s: %s %r" % (cap, ids(rep), c))
+    c = run(["captures/imaps-tls12-cert-expired-keylog.pcap"])["servers"][0]["certificate"]
+    ok(c["not_after"] == "2021-01-01T00:00:00.000000Z" and c["expired"] and not c["self_signed"]
+       and c["issuer"] == "CN=Mailtap Test Root CA,O=Mailtap Test CA", "cert-expired: %r" % c)
+
     # --mask: no password anywhere, in any format.
     for fmt in ("json", "text", "html"):
         out = run(["captures/imap-login-ok.pcap"], fmt, ["--mask"])
@@ -201,13 +259,16 @@ def html_checks():
                     "S:a1 NO [AUTHENTICATIONFAILED] Authentication failed.\\r\\n"],
                    check=True, stdout=subprocess.DEVNULL)
     markup = run([cap], "html")
+    real = run(["captures/imap-login-html-user.pcap"], "html")
+    ok("<img" not in real and "&lt;img src=x onerror=alert(1)&gt;" in real,
+       "html: imap-login-html-user's user name is not escaped")
     ok("<img" not in markup and "&lt;img src=x onerror=alert(1)&gt;" in markup,
        "html: the markup user name is not escaped")
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if not browser:
         bad("chromium is not installed (make check installs it)")
         return
-    for name, page in (("burst", html), ("markup", markup), ("merged", merged)):
+    for name, page in (("burst", html), ("markup", markup), ("merged", merged), ("real", real)):
         path = os.path.join(TMP, name + ".html")
         with open(path, "w", encoding="utf-8") as f:
             f.write(page)
@@ -223,6 +284,9 @@ def html_checks():
             for want in ('data-id="starttls-ignored"', 'data-id="cleartext-login-accepted"',
                          "[::1]:143", "127.0.0.1:587", "127.0.0.1:993", '<td class="user">bob</td>'):
                 ok(want in dom, "browser: the merged report's DOM lacks %s" % want)
+        elif name == "real":
+            ok("<img" not in dom and '<td class="user">&lt;img src=x onerror=alert(1)&gt;</td>' in dom,
+               "browser: imap-login-html-user's markup user name is not text in the DOM")
         else:
             ok("<img" not in dom and '<td class="user">&lt;img src=x onerror=alert(1)&gt;</td>' in dom,
                "browser: the markup user name is not text in the DOM")

@@ -2,7 +2,8 @@
  * TLS 1.3 ClientHello and ServerHello (TLS_AES_128_GCM_SHA256), then records
  * the harness encrypts itself from the input, so that hostile *decrypted*
  * content (handshake messages cut anywhere, Finished, KeyUpdate, alerts,
- * padding) reaches hs_feed and the key changes. Input: records of
+ * padding, the server's Certificate) reaches hs_feed, the key changes
+ * and the certificate reader. Input: records of
  * [flags][type][len:1][bytes]; flags bit0 direction, bits1-2 the key
  * (handshake, traffic 0, traffic 1 (after one KeyUpdate), none: raw bytes),
  * bit3 feed the record one byte at a time. */
@@ -62,6 +63,12 @@ static size_t top_data(void *c, const uint8_t *p, size_t n)
 static void top_gap(void *c, uint64_t n) { (void)c, (void)n; }
 static void top_unr(void *c, const char *l, const char *w) { (void)c, (void)l, (void)w; }
 static void rep(void *c, const struct mt_tls_report *r) { (void)c, (void)r; }
+static void cert(void *c, const struct mt_tls_cert *x)
+{
+    (void)c;
+    if (!memchr(x->subject, 0, sizeof x->subject) || !memchr(x->issuer, 0, sizeof x->issuer))
+        __builtin_trap();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -76,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct mt_budget budget = {.max = 1 << 20};
     struct mt_tls_observer obs = {.report = rep};
     struct mt_tls_session *t = mt_tls_new(kl, &obs, &budget);
+    mt_tls_on_certificate(t, cert);
     static const struct mt_xform_top top = {top_data, top_gap, top_unr};
     struct mt_xform_chain ch[2];
     for (int d = 0; d < 2; d++) {

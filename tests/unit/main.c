@@ -13,7 +13,7 @@ int main(void)
                              register_dissect_suite,
                              register_base64_suite, register_sasl_suite,
                              register_privs_suite,  register_spool_suite,   register_cli_suite, register_transform_suite,
-                             register_tls_crypto_suite, register_tls_decrypt_suite,
+                             register_tls_crypto_suite, register_tls_decrypt_suite, register_tls_cert_suite,
                              register_keylog_suite, register_keylog_file_suite,
                              register_pcapng_suite, register_explain_suite, register_sieve_suite, register_report_suite, register_ja4_suite};
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {

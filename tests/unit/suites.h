@@ -24,5 +24,6 @@ int register_tls_decrypt_suite(void);
 int register_ja4_suite(void);
 int register_sieve_suite(void);
 int register_report_suite(void);
+int register_tls_cert_suite(void);
 
 #endif
