@@ -209,6 +209,15 @@ def main():
     ok(c["not_after"] == "2021-01-01T00:00:00.000000Z" and c["expired"] and not c["self_signed"]
        and c["issuer"] == "CN=Mailtap Test Root CA,O=Mailtap Test CA", "cert-expired: %r" % c)
 
+    # --report-file (0600, replaced whole), rewritten --report-every SECS:
+    # the last one is the report of the whole capture.
+    path = os.path.join(TMP, "every.json")
+    subprocess.run([BIN, "-q", "-r", "captures/pop3-burst-parallel.pcap", "--report=json",
+                    "--report-file", path, "--report-every", "1"], check=True)
+    ok(oct(os.stat(path).st_mode & 0o777) == "0o600" and not os.path.exists(path + ".tmp")
+       and json.load(open(path)) == run(["captures/pop3-burst-parallel.pcap"]),
+       "--report-file: not 0600, or not the same report")
+
     # --mask: no password anywhere, in any format.
     for fmt in ("json", "text", "html"):
         out = run(["captures/imap-login-ok.pcap"], fmt, ["--mask"])

@@ -296,6 +296,27 @@ if start follow "$MAILTAP" -- "$MAILTAP" -i lo --follow -Z root 'tcp port 143'; 
     stop follow yes
 fi
 
+# --- 3b. --report live: written to its file (0600) when mailtap stops ------
+if start report "$MAILTAP" -- "$MAILTAP" -i lo --report=json --report-file "$WORK/report.json" \
+    -Z root -q 'tcp port 143'; then
+    nsx "$PY" -c 'import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1"); m.login(sys.argv[1], sys.argv[2]); m.logout()' ada "${PW[ada]}"
+    sleep 0.5
+    stop report no
+    if res=$("$PY" -c 'import json, os, stat, sys
+r = json.load(open(sys.argv[1]))
+mode = stat.S_IMODE(os.stat(sys.argv[1]).st_mode)
+ids = sorted({f["id"] for f in r["findings"]})
+users = [a["user"] for a in r["accounts"]]
+ok = mode == 0o600 and "cleartext-login-accepted" in ids and users == ["ada"]
+print("mode %o, findings %s, accounts %s" % (mode, ids, users))
+sys.exit(0 if ok else 1)' "$WORK/report.json" 2>&1); then
+        ok "report: written at SIGINT: $res"
+    else
+        bad "report: $res"
+    fi
+fi
+
 # --- 4. The interactive view, live, in a tmux pane in the namespace ---------
 # As tests/e2e/tui.sh drives it: a tmux server of its own (its socket in
 # $WORK, its processes in the namespace, so cleanup ends them), a fixed size,
