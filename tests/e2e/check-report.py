@@ -277,7 +277,10 @@ def html_checks():
     if not browser:
         bad("chromium is not installed (make check installs it)")
         return
-    for name, page in (("burst", html), ("markup", markup), ("merged", merged), ("real", real)):
+    many = run(["captures/report-many-clients.pcap"], "html")
+    cram = run(["captures/imap-authenticate-cram-md5.pcap"], "html")
+    for name, page in (("burst", html), ("markup", markup), ("merged", merged), ("real", real),
+                       ("many", many), ("cram", cram)):
         path = os.path.join(TMP, name + ".html")
         with open(path, "w", encoding="utf-8") as f:
             f.write(page)
@@ -293,6 +296,14 @@ def html_checks():
             for want in ('data-id="starttls-ignored"', 'data-id="cleartext-login-accepted"',
                          "[::1]:143", "127.0.0.1:587", "127.0.0.1:993", '<td class="user">bob</td>'):
                 ok(want in dom, "browser: the merged report's DOM lacks %s" % want)
+        elif name == "many":
+            for want in ('data-id="starttls-ignored"', 'data-id="cleartext-login-accepted"',
+                         "[::1]:143", "127.0.0.1:110", '<td class="user">dmitri</td>',
+                         '<td class="user">basil</td>'):
+                ok(want in dom, "browser: report-many-clients' DOM lacks %s" % want)
+        elif name == "cram":
+            ok('data-id="crackable-login"' in dom and '<td class="user">victor</td>' in dom,
+               "browser: the CRAM-MD5 report's DOM lacks its finding or account")
         elif name == "real":
             ok("<img" not in dom and '<td class="user">&lt;img src=x onerror=alert(1)&gt;</td>' in dom,
                "browser: imap-login-html-user's markup user name is not text in the DOM")
