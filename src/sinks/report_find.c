@@ -135,6 +135,8 @@ void rp_evidence_add(struct rp_evidence *e, uint64_t session, mt_time_us ts)
     if (e->n < RP_EVIDENCE) {
         e->session[e->n] = session;
         e->ts[e->n++] = ts;
+    } else {
+        e->more = 1;
     }
 }
 

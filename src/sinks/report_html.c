@@ -122,7 +122,7 @@ void rp_write_html(const struct report *r, FILE *f)
                 w->ev->count == 1 ? "" : "s", a, b);
         for (size_t k = 0; k < w->ev->n; k++)
             fprintf(f, " %" PRIu64, w->ev->session[k]);
-        fputs(w->ev->count > w->ev->n ? " &hellip;" : ".", f);
+        fputs(w->ev->more ? " &hellip;" : ".", f);
         fputs("</p><p><b>Fix:</b> ", f);
         esc(f, rp_finding_fix(w->id, s));
         fputs("</p></div>\n", f);

@@ -45,6 +45,7 @@ struct rp_evidence {
     uint64_t session[RP_EVIDENCE];
     mt_time_us ts[RP_EVIDENCE];
     size_t n;
+    int more; /* sessions past the RP_EVIDENCE listed */
 };
 
 struct rp_list { /* distinct short strings */

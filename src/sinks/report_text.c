@@ -63,7 +63,7 @@ static void evidence_text(const struct rp_evidence *e, char *buf, size_t cap)
     size_t k = (size_t)snprintf(buf, cap, "%" PRIu64 " time%s, %s to %s; sessions", e->count, e->count == 1 ? "" : "s", a, b);
     for (size_t i = 0; i < e->n && k < cap; i++)
         k += (size_t)snprintf(buf + k, cap - k, " %" PRIu64, e->session[i]);
-    if (e->count > e->n && k < cap)
+    if (e->more && k < cap)
         snprintf(buf + k, cap - k, " ...");
 }
 
