@@ -364,7 +364,7 @@ static void begin_tls(struct mt_dsession *s)
         return;
     struct mt_tls_observer obs = {tls_report, tls_not_tls, tls_warn, s};
     s->tls = mt_tls_new(s->d->cfg.keylog, &obs, &s->d->mem);
-    if (s->tls)
+    if (s->tls && !s->d->cfg.skip_certs)
         mt_tls_on_certificate(s->tls, tls_cert);
     if (!s->tls) {
         /* No memory for it: still TLS, of which nothing is read. */

@@ -263,6 +263,7 @@ int main(int argc, char **argv)
     if (add_sinks(&a) != 0)
         return fatal(&a, a.err, 1);
     a.o.dissect.skip_content = !mt_bus_reads_content(&a.bus);
+    a.o.dissect.skip_certs = a.o.mode == MT_MODE_CREDS || a.o.mode == MT_MODE_NONE;
     a.quiet_keys = a.o.mode == MT_MODE_TUI;
     if (mt_capture_is_live(a.cap))
         setvbuf(stdout, NULL, _IOLBF, 0);
