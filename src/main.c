@@ -166,6 +166,18 @@ static int open_source(struct app *a)
     return 0;
 }
 
+/* What the packet source has read and dropped (the interface, the report). */
+static void source_counts(void *ctx, uint64_t *packets, uint64_t *drops, uint64_t *evicted,
+                       uint64_t *half_open_evicted)
+{
+    struct mt_pipeline_counts c;
+    mt_pipeline_counts(ctx, &c);
+    *packets = c.packets;
+    *drops = c.drops;
+    *evicted = c.evicted;
+    *half_open_evicted = c.half_open_evicted;
+}
+
 /* The sinks the options ask for, on the bus. */
 static int add_sinks(struct app *a)
 {
@@ -174,6 +186,7 @@ static int add_sinks(struct app *a)
     struct mt_output_opts oo = {.color = use_color(a->o.color), .mask = a->o.mask,
                                 .explain = a->o.explain};
     struct mt_report_opts ro = mt_cli_report_opts(&a->o);
+    ro.counts = source_counts, ro.counts_ctx = &a->pl;
     struct mt_sink sink;
     int rc = 0;
     switch (a->o.mode) {
@@ -205,17 +218,6 @@ static int add_sinks(struct app *a)
     return 0;
 }
 
-static void tui_counts(void *ctx, uint64_t *packets, uint64_t *drops, uint64_t *evicted,
-                       uint64_t *half_open_evicted)
-{
-    struct mt_pipeline_counts c;
-    mt_pipeline_counts(ctx, &c);
-    *packets = c.packets;
-    *drops = c.drops;
-    *evicted = c.evicted;
-    *half_open_evicted = c.half_open_evicted;
-}
-
 /* The interactive view runs the one event loop and pumps the pipeline. */
 static int run_tui(struct app *a)
 {
@@ -225,7 +227,7 @@ static int run_tui(struct app *a)
              filter ? filter : "", filter ? "'" : "");
     struct mt_tui_source src = {.name = name, .live = mt_capture_is_live(a->cap),
                                 .replay = a->o.replay > 0, .fd = mt_capture_fd(a->cap),
-                                .pump = mt_pipeline_step, .counts = tui_counts,
+                                .pump = mt_pipeline_step, .counts = source_counts,
                                 .pause = mt_pipeline_pause, .ctx = &a->pl};
     struct mt_tui_opts to = {.color = use_color(a->o.color), .mask = a->o.mask,
                              .explain = a->o.explain};
@@ -274,7 +276,6 @@ int main(int argc, char **argv)
     catch_signals(a.cap);
     if (a.o.replay > 0)
         mt_capture_set_replay(a.cap, a.o.replay);
-
     int status = 0;
     enum mt_run_result rr;
     if (a.o.mode == MT_MODE_TUI) {
@@ -287,12 +288,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "mailtap: %s\n", a.bus.error);
         status = 1;
     }
-    if (rr == MT_RUN_TRUNCATED) {
-        fprintf(stderr, "mailtap: warning: %s\n", a.pl.msg);
-    } else if (rr == MT_RUN_ERROR) {
-        fprintf(stderr, "mailtap: %s\n", a.pl.msg);
+    if (rr == MT_RUN_TRUNCATED || rr == MT_RUN_ERROR)
+        fprintf(stderr, "mailtap: %s%s\n", rr == MT_RUN_ERROR ? "" : "warning: ", a.pl.msg);
+    if (rr == MT_RUN_ERROR)
         status = 1;
-    }
     if (!a.o.quiet)
         mt_pipeline_summary(&a.pl, stderr);
     return teardown(&a, status);

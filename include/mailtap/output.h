@@ -33,6 +33,10 @@ struct mt_report_opts {
     unsigned every_s;        /* 0: only at the end */
     const char *file;        /* NULL: standard output */
     const char *source;      /* the file or interface read, for the overview */
+    /* What the source read and dropped, and sessions evicted (may be NULL). */
+    void (*counts)(void *ctx, uint64_t *packets, uint64_t *drops, uint64_t *evicted,
+                   uint64_t *half_open_evicted);
+    void *counts_ctx;
 };
 int mt_report_sink(FILE *out, const struct mt_report_opts *o, struct mt_sink *sink);
 

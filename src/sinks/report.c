@@ -324,6 +324,13 @@ static void on_end(struct report *r, struct rp_session *ps, const struct mt_even
         mt_render_buf(s->software, sizeof s->software, sw->name, sw->len, 0);
 }
 
+static void take_counts(struct report *r)
+{
+    uint64_t half_open = 0;
+    if (r->o.counts)
+        r->o.counts(r->o.counts_ctx, &r->packets, &r->drops, &r->evicted, &half_open);
+}
+
 /* Writes the report to its file, replacing it whole: made 0600 (it may
  * hold secrets), written beside it and renamed. */
 static int write_file(struct report *r)
@@ -338,7 +345,7 @@ static int write_file(struct report *r)
             close(fd);
         return -1;
     }
-    r->nrows = 0;
+    take_counts(r);
     if (rp_make_findings(r) != 0) {
         fclose(f);
         unlink(tmp);
@@ -417,6 +424,7 @@ static int report_finish(void *ctx)
     struct report *r = ctx;
     if (r->o.file)
         return write_file(r);
+    take_counts(r);
     if (rp_make_findings(r) != 0) {
         snprintf(r->error, sizeof r->error, "out of memory");
         return -1;

@@ -88,9 +88,12 @@ void rp_write_html(const struct report *r, FILE *f)
             "<td class=n>%" PRIu64 "</td></tr><tr><th>Credentials</th><td class=n>%" PRIu64
             "</td><th>password or token</th><td class=n>%" PRIu64 "</td><th>crackable</th>"
             "<td class=n>%" PRIu64 "</td><th>identity only</th><td class=n>%" PRIu64 "</td>"
-            "<th>gaps</th><td class=n>%" PRIu64 "</td></tr></table>\n",
+            "<th>gaps</th><td class=n>%" PRIu64 "</td></tr><tr><th>Packets</th><td class=n>%" PRIu64
+            "</td><th>dropped</th><td class=n>%" PRIu64 "</td><th>sessions evicted</th>"
+            "<td class=n>%" PRIu64 "</td></tr></table>\n",
             r->sessions, r->clear, r->starttls, r->implicit_tls, r->decrypted, r->creds,
-            r->cred_secret, r->cred_crackable, r->cred_identity, r->gaps);
+            r->cred_secret, r->cred_crackable, r->cred_identity, r->gaps, r->packets, r->drops,
+            r->evicted);
 
     fprintf(f, "<h2>Findings (%zu)</h2>\n<div id=findings>\n", r->nrows);
     if (!r->nrows)

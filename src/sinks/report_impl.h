@@ -116,6 +116,7 @@ struct report {
     uint64_t sessions, by_proto[8], clear, starttls, implicit_tls, decrypted, tls_unread;
     uint64_t creds, cred_secret, cred_crackable, cred_identity, gaps, gap_bytes, warnings;
     mt_time_us next_periodic;
+    uint64_t packets, drops, evicted; /* from the source, when written */
     /* Per-finding evidence kept for (server, client) pairs. */
     struct rp_pair {
         size_t server;

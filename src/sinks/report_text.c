@@ -74,6 +74,9 @@ void rp_write_text(const struct report *r, FILE *f)
     when(r->last_ts, b, sizeof b);
     fprintf(f, "mailtap audit report: %s\n", r->o.source ? r->o.source : "");
     fprintf(f, "%s to %s\n\n", a, b);
+    fprintf(f, "Packets: %" PRIu64 " (dropped by the kernel %" PRIu64 "); sessions evicted: %" PRIu64
+               "\n",
+            r->packets, r->drops, r->evicted);
     fprintf(f, "Sessions: %" PRIu64 " (pop3 %" PRIu64 ", imap %" PRIu64 ", smtp %" PRIu64
                ", managesieve %" PRIu64 ", lmtp %" PRIu64 ")\n",
             r->sessions, r->by_proto[MT_PROTO_POP3], r->by_proto[MT_PROTO_IMAP],
@@ -229,6 +232,7 @@ void rp_write_json(const struct report *r, FILE *f)
     fputs(",", f);
     jtime(f, "last", r->last_ts);
     fprintf(f,
+            ",\"packets\":%" PRIu64 ",\"packets_dropped\":%" PRIu64 ",\"sessions_evicted\":%" PRIu64
             ",\"sessions\":%" PRIu64 ",\"by_proto\":{\"pop3\":%" PRIu64 ",\"imap\":%" PRIu64
             ",\"smtp\":%" PRIu64 ",\"managesieve\":%" PRIu64 ",\"lmtp\":%" PRIu64
             ",\"unknown\":%" PRIu64 "},\"cleartext\":%" PRIu64 ",\"starttls\":%" PRIu64
@@ -238,9 +242,9 @@ void rp_write_json(const struct report *r, FILE *f)
             ",\"bytes_missing\":%" PRIu64 ",\"warnings\":%" PRIu64
             ",\"not_kept\":{\"servers\":%" PRIu64 ",\"accounts\":%" PRIu64
             ",\"trackers\":%" PRIu64 ",\"findings\":%" PRIu64 "}},",
-            r->sessions, r->by_proto[MT_PROTO_POP3], r->by_proto[MT_PROTO_IMAP],
-            r->by_proto[MT_PROTO_SMTP], r->by_proto[MT_PROTO_SIEVE], r->by_proto[MT_PROTO_LMTP],
-            r->by_proto[MT_PROTO_UNKNOWN], r->clear, r->starttls, r->implicit_tls, r->decrypted,
+            r->packets, r->drops, r->evicted, r->sessions, r->by_proto[MT_PROTO_POP3],
+            r->by_proto[MT_PROTO_IMAP], r->by_proto[MT_PROTO_SMTP], r->by_proto[MT_PROTO_SIEVE],
+            r->by_proto[MT_PROTO_LMTP], r->by_proto[MT_PROTO_UNKNOWN], r->clear, r->starttls, r->implicit_tls, r->decrypted,
             r->tls_unread, r->creds, r->cred_secret, r->cred_crackable, r->cred_identity, r->gaps,
             r->gap_bytes, r->warnings, r->servers_dropped, r->accounts_dropped, r->tracks_dropped,
             r->pairs_dropped);

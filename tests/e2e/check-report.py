@@ -104,6 +104,8 @@ def main():
        and f[0]["severity"] == "high" and f[0]["count"] == 1 and f[0]["evidence"][0]["session"] == 1,
        "imap-login-ok: starttls-ignored %r" % f)
     ok("Dovecot" in findings(rep, "cleartext-login-accepted")[0]["fix"], "imap-login-ok: fix not Dovecot's")
+    ok(rep["overview"]["packets"] == 20 and rep["overview"]["sessions"] == 1,
+       "imap-login-ok: overview %r" % rep["overview"])
     acc = rep["accounts"]
     ok(len(acc) == 1 and acc[0]["user"] == "alice" and acc[0]["cleartext"] == 1
        and acc[0]["results"]["success"] == 1 and acc[0]["secrets"] == ["Wonderland-42"],
