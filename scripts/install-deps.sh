@@ -15,6 +15,8 @@ if [ "${1:-}" = "--test" ]; then
     pkgs+=(dovecot-imapd iproute2 libcap2-bin util-linux)
     # tests/e2e/check-report.py opens the HTML report in a real browser.
     pkgs+=(chromium)
+    # tests/e2e/fanout.sh replays a capture into a veth pair.
+    pkgs+=(tcpreplay)
     # make fuzz (run by .ci/run): clang's libFuzzer with its sanitizers.
     pkgs+=(clang libclang-rt-14-dev)
 fi

@@ -1,6 +1,11 @@
 /* Packet sources over libpcap: files (pcap, pcapng, standard input) and
  * live interfaces, read whole or step by step, at a replay's pace if asked.
  * Errors name the file or interface; a file cut short is a warning. */
+#include <errno.h>
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#endif
 #include "mailtap/capture.h"
 
 #include <errno.h>
@@ -185,6 +190,26 @@ static void explain_activate(const char *iface, int rc, pcap_t *p, char *err, si
     }
 }
 
+#define LIVE_DELAY_MS 20
+
+/* --fanout: the socket joins a group of sockets on the same interface
+ * among which the kernel deals packets by flow hash (symmetric: both
+ * directions of a session reach the same one), IP fragments put together
+ * first, so that each process sees whole sessions. */
+static int join_fanout(pcap_t *p, unsigned id, const char *iface, char *err, size_t errlen)
+{
+#ifdef PACKET_FANOUT
+    unsigned arg = (id & 0xffffu) | (unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+    if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: cannot join fanout group %u: %s", iface, id, strerror(errno));
+#else
+    (void)p;
+    snprintf(err, errlen, "%s: --fanout %u: packet fanout needs Linux", iface, id);
+#endif
+    return -1;
+}
+
 static struct mt_capture *open_live(const struct mt_capture_opts *o, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -195,11 +220,20 @@ static struct mt_capture *open_live(const struct mt_capture_opts *o, char *err, 
     }
     pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen : MT_DEFAULT_SNAPLEN);
     pcap_set_promisc(p, o->promisc);
-    pcap_set_immediate_mode(p, 1);
-    pcap_set_timeout(p, 100);
+    /* Not immediate mode: the kernel hands over blocks of packets (TPACKET_V3)
+     * at most LIVE_DELAY_MS after the first one, so that a busy link costs a
+     * wakeup a block, not one a packet; a credential still shows within that. */
+    pcap_set_immediate_mode(p, 0);
+    pcap_set_timeout(p, LIVE_DELAY_MS);
+    if (o->buffer_kib)
+        pcap_set_buffer_size(p, (int)o->buffer_kib * 1024);
     int rc = pcap_activate(p);
     if (rc < 0) {
         explain_activate(o->iface, rc, p, err, errlen);
+        pcap_close(p);
+        return NULL;
+    }
+    if (o->fanout && join_fanout(p, o->fanout - 1, o->iface, err, errlen) != 0) {
         pcap_close(p);
         return NULL;
     }

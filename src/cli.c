@@ -72,6 +72,8 @@ static int add_keylog(struct mt_cli *o, const struct opt *r, const char *arg, ch
                       size_t errlen);
 static int set_report(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
                       size_t errlen);
+static int set_fanout(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
+                      size_t errlen);
 
 static const char SRC[] = "Packet source", OUT[] = "Output",
                   LIM[] = "Limits (every one has a default; what they drop is counted in the "
@@ -94,6 +96,15 @@ static const struct opt table[] = {
              "stays root); files are then created as USER"},
     {.name = "relinquish-privileges", .arg = required_argument, .kind = K_ALIAS,
      .alias = "Z"}, /* tcpdump's name */
+    {.letter = 'B', .arg = required_argument, .argname = "KiB", .kind = K_COUNT, AT(cap.buffer_kib),
+     .min = 1, .max = 4194304, .section = SRC, .usage = U_ALONE,
+     .help = "the kernel's capture buffer in KiB, as tcpdump -B (default libpcap's, 2 MiB)"},
+    {.name = "buffer-size", .arg = required_argument, .kind = K_ALIAS, .alias = "B"},
+    {.name = "fanout", .arg = required_argument, .argname = "ID", .kind = K_CALL,
+     .call = set_fanout, .section = SRC, .usage = U_ALONE,
+     .help = "share the interface with the other mailtap processes given the same ID "
+             "(0-65535): the kernel deals sessions among them by flow hash, each process "
+             "sees whole sessions and writes its own output (Linux)"},
     {.letter = 's', .arg = required_argument, .argname = "SNAPLEN", .kind = K_COUNT,
      AT(cap.snaplen), .min = 1, .max = MT_DEFAULT_SNAPLEN, .dflt = MT_DEFAULT_SNAPLEN,
      .section = SRC, .usage = U_ALONE, .help = "bytes to capture per packet"},
@@ -297,6 +308,18 @@ static int set_mode(struct mt_cli *o, const struct opt *r, const char *arg, char
     if (o->mode != MT_MODE_NONE && o->mode != (enum mt_cli_mode)r->min)
         return fail(err, errlen, "%s and --%s cannot be used together", names[o->mode], r->name);
     o->mode = (enum mt_cli_mode)r->min;
+    return 0;
+}
+
+static int set_fanout(struct mt_cli *o, const struct opt *r, const char *arg, char *err,
+                      size_t errlen)
+{
+    (void)r;
+    char *end = NULL;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (!*arg || *end || v > 65535 || arg[0] == '-')
+        return fail(err, errlen, "--fanout takes a group id from 0 to 65535, not '%s'", arg);
+    o->cap.fanout = (unsigned)v + 1;
     return 0;
 }
 
@@ -533,6 +556,8 @@ static int finish(struct mt_cli *o, int argc, char **argv, char *err, size_t err
     }
     if (o->replay > 0 && !o->cap.file)
         return fail(err, errlen, "--replay plays a file (-r)");
+    if ((o->cap.fanout || o->cap.buffer_kib) && !o->cap.iface)
+        return fail(err, errlen, "-B and --fanout are for live capture (-i)");
     if ((o->report_every || o->report_file) && o->mode != MT_MODE_REPORT)
         return fail(err, errlen, "--report-every and --report-file go with --report");
     if (o->report_every && !o->report_file)

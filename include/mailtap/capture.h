@@ -17,6 +17,9 @@ struct mt_capture_opts {
     const char *iface;
     int promisc;
     int snaplen;
+    unsigned buffer_kib; /* kernel buffer (-B, as tcpdump's); 0: libpcap's default */
+    unsigned fanout;     /* --fanout ID + 1: share the interface's packets by flow
+                          * hash with the other processes of group ID (Linux); 0: none */
     const char *filter; /* BPF expression, or NULL */
 };
 

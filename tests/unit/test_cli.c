@@ -195,6 +195,12 @@ static void test_errors(void)
                  "--ports: unknown protocol 'ftp' (pop3, imap, smtp, pop3s, imaps, smtps, "
                  "managesieve, lmtp)");
     expect_usage(WORDS("-r", "x", "--report=pdf"), "--report takes text, json or html, not 'pdf'");
+    expect_usage(WORDS("-i", "lo", "--fanout", "65536"),
+                 "--fanout takes a group id from 0 to 65535, not '65536'");
+    expect_usage(WORDS("-i", "lo", "--fanout", "-1"),
+                 "--fanout takes a group id from 0 to 65535, not '-1'");
+    expect_usage(WORDS("-r", "x", "--fanout", "3"), "-B and --fanout are for live capture (-i)");
+    expect_usage(WORDS("-r", "x", "-B", "4096"), "-B and --fanout are for live capture (-i)");
     expect_usage(WORDS("-r", "x", "--report-file", "r.txt"),
                  "--report-every and --report-file go with --report");
     expect_usage(WORDS("-r", "x", "--report", "--report-every", "60"),
