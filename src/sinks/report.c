@@ -55,12 +55,79 @@ static void *grow(void **arr, size_t *n, size_t *cap, size_t sz, size_t max)
     return e;
 }
 
+/* --- one hash index for the four tables -------------------------------------
+ * Every lookup of a server, account, client finding or tracker is one probe
+ * of this open-addressing table (never a walk of a table): a capture of a
+ * million logins costs a million probes. A slot holds the table's tag in its
+ * top bits and the entry's index + 1; the tables together hold far fewer
+ * entries than half its slots, so a probe always ends. */
+enum { T_SRV = 1, T_ACC, T_PAIR, T_TRK };
+
+struct key {
+    int tag;
+    size_t server;  /* T_ACC, T_PAIR, T_TRK */
+    int kind;       /* T_PAIR: the finding; T_TRK: by account */
+    const char *str; /* the user, client or tracker key */
+    const struct mt_endpoint *ep; /* T_SRV */
+};
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint64_t key_hash(const struct key *k)
+{
+    uint64_t h = fnv(0xcbf29ce484222325ULL, &k->tag, sizeof k->tag);
+    if (k->ep) {
+        h = fnv(h, &k->ep->family, 1);
+        h = fnv(h, &k->ep->port, sizeof k->ep->port);
+        return fnv(h, k->ep->addr, 16);
+    }
+    h = fnv(h, &k->server, sizeof k->server);
+    h = fnv(h, &k->kind, sizeof k->kind);
+    return fnv(h, k->str, strlen(k->str));
+}
+
+static int key_eq(const struct report *r, size_t i, const struct key *k)
+{
+    switch (k->tag) {
+    case T_SRV:
+        return r->srv[i].ep.family == k->ep->family && r->srv[i].ep.port == k->ep->port &&
+               memcmp(r->srv[i].ep.addr, k->ep->addr, 16) == 0;
+    case T_ACC: return r->acc[i].server == k->server && strcmp(r->acc[i].user, k->str) == 0;
+    case T_PAIR:
+        return r->pairs[i].server == k->server && (int)r->pairs[i].id == k->kind &&
+               strcmp(r->pairs[i].client, k->str) == 0;
+    default:
+        return r->trk[i].server == k->server && r->trk[i].by_account == k->kind &&
+               strcmp(r->trk[i].key, k->str) == 0;
+    }
+}
+
+/* The entry k names, or SIZE_MAX with *at the slot where it goes. */
+static size_t find(const struct report *r, const struct key *k, uint32_t **at)
+{
+    size_t i = (size_t)key_hash(k) & (RP_SLOTS - 1);
+    for (uint32_t v; (v = r->slots[i]) != 0; i = (i + 1) & (RP_SLOTS - 1))
+        if ((int)(v >> 28) == k->tag && key_eq(r, (v & 0x0fffffffu) - 1, k))
+            return (v & 0x0fffffffu) - 1;
+    *at = (uint32_t *)&r->slots[i];
+    return SIZE_MAX;
+}
+
+static void indexed(uint32_t *at, int tag, size_t idx) { *at = (uint32_t)tag << 28 | (uint32_t)(idx + 1); }
+
 static size_t server_of(struct report *r, const struct mt_session_info *si, enum mt_proto proto)
 {
-    for (size_t i = 0; i < r->nsrv; i++)
-        if (r->srv[i].ep.family == si->server.family && r->srv[i].ep.port == si->server.port &&
-            memcmp(r->srv[i].ep.addr, si->server.addr, 16) == 0)
-            return i;
+    struct key k = {.tag = T_SRV, .ep = &si->server};
+    uint32_t *at;
+    size_t i = find(r, &k, &at);
+    if (i != SIZE_MAX)
+        return i;
     struct rp_server *s = grow((void **)&r->srv, &r->nsrv, &r->cap_srv, sizeof *s, RP_MAX_SERVERS);
     if (!s) {
         r->servers_dropped++;
@@ -68,14 +135,17 @@ static size_t server_of(struct report *r, const struct mt_session_info *si, enum
     }
     s->ep = si->server;
     s->proto = proto;
+    indexed(at, T_SRV, (size_t)(s - r->srv));
     return (size_t)(s - r->srv);
 }
 
 static size_t account_of(struct report *r, size_t server, const char *user)
 {
-    for (size_t i = 0; i < r->nacc; i++)
-        if (r->acc[i].server == server && strcmp(r->acc[i].user, user) == 0)
-            return i;
+    struct key k = {.tag = T_ACC, .server = server, .str = user};
+    uint32_t *at;
+    size_t i = find(r, &k, &at);
+    if (i != SIZE_MAX)
+        return i;
     struct rp_account *a =
         grow((void **)&r->acc, &r->nacc, &r->cap_acc, sizeof *a, RP_MAX_ACCOUNTS);
     if (!a) {
@@ -84,6 +154,7 @@ static size_t account_of(struct report *r, size_t server, const char *user)
     }
     a->server = server;
     snprintf(a->user, sizeof a->user, "%s", user);
+    indexed(at, T_ACC, (size_t)(a - r->acc));
     return (size_t)(a - r->acc);
 }
 
@@ -91,12 +162,12 @@ static size_t account_of(struct report *r, size_t server, const char *user)
 static void pair_evidence(struct report *r, size_t server, const char *client, enum rp_finding id,
                           uint64_t session, mt_time_us ts)
 {
-    for (size_t i = 0; i < r->npairs; i++) {
-        struct rp_pair *p = &r->pairs[i];
-        if (p->server == server && p->id == id && strcmp(p->client, client) == 0) {
-            rp_evidence_add(&p->ev, session, ts);
-            return;
-        }
+    struct key k = {.tag = T_PAIR, .server = server, .kind = (int)id, .str = client};
+    uint32_t *at;
+    size_t i = find(r, &k, &at);
+    if (i != SIZE_MAX) {
+        rp_evidence_add(&r->pairs[i].ev, session, ts);
+        return;
     }
     struct rp_pair *p = grow((void **)&r->pairs, &r->npairs, &r->cap_pairs, sizeof *p, RP_MAX_TRACKS);
     if (!p) {
@@ -106,6 +177,7 @@ static void pair_evidence(struct report *r, size_t server, const char *client, e
     p->server = server;
     p->id = id;
     snprintf(p->client, sizeof p->client, "%s", client);
+    indexed(at, T_PAIR, (size_t)(p - r->pairs));
     rp_evidence_add(&p->ev, session, ts);
 }
 
@@ -114,11 +186,10 @@ static void pair_evidence(struct report *r, size_t server, const char *client, e
 static void track_failure(struct report *r, size_t server, int by_account, const char *key,
                           size_t account, uint64_t session, mt_time_us ts)
 {
-    struct rp_track *t = NULL;
-    for (size_t i = 0; i < r->ntrk && !t; i++)
-        if (r->trk[i].server == server && r->trk[i].by_account == by_account &&
-            strcmp(r->trk[i].key, key) == 0)
-            t = &r->trk[i];
+    struct key k = {.tag = T_TRK, .server = server, .kind = by_account, .str = key};
+    uint32_t *at;
+    size_t i = find(r, &k, &at);
+    struct rp_track *t = i == SIZE_MAX ? NULL : &r->trk[i];
     if (!t) {
         t = grow((void **)&r->trk, &r->ntrk, &r->cap_trk, sizeof *t, RP_MAX_TRACKS);
         if (!t) {
@@ -129,6 +200,7 @@ static void track_failure(struct report *r, size_t server, int by_account, const
         t->by_account = by_account;
         t->account = account;
         snprintf(t->key, sizeof t->key, "%s", key);
+        indexed(at, T_TRK, (size_t)(t - r->trk));
     }
     size_t want = r->o.guess_failures < RP_GUESS_RING ? r->o.guess_failures : RP_GUESS_RING;
     t->ring[(t->head + t->n) % RP_GUESS_RING] = ts;
@@ -145,9 +217,9 @@ static void track_failure(struct report *r, size_t server, int by_account, const
         mt_time_us oldest = t->ring[(t->head + t->n - want) % RP_GUESS_RING];
         if (ts - oldest <= (mt_time_us)r->o.guess_window * 1000000) {
             t->flagged = 1; /* from the burst's first failure on */
-            for (size_t k = t->n - want; k < t->n; k++)
-                rp_evidence_add(&t->ev, t->ring_session[(t->head + k) % RP_GUESS_RING],
-                                t->ring[(t->head + k) % RP_GUESS_RING]);
+            for (size_t j = t->n - want; j < t->n; j++)
+                rp_evidence_add(&t->ev, t->ring_session[(t->head + j) % RP_GUESS_RING],
+                                t->ring[(t->head + j) % RP_GUESS_RING]);
         }
     }
 }
@@ -447,6 +519,7 @@ static const char *report_error(void *ctx) { return ((struct report *)ctx)->erro
 static void report_destroy(void *ctx)
 {
     struct report *r = ctx;
+    free(r->slots);
     free(r->srv);
     free(r->acc);
     free(r->trk);
@@ -460,6 +533,11 @@ int mt_report_sink(FILE *out, const struct mt_report_opts *o, struct mt_sink *si
     struct report *r = calloc(1, sizeof *r);
     if (!r)
         return -1;
+    r->slots = calloc(RP_SLOTS, sizeof *r->slots);
+    if (!r->slots) {
+        free(r);
+        return -1;
+    }
     r->out = out;
     r->o = *o;
     if (!r->o.guess_failures)

@@ -20,6 +20,7 @@
 #define RP_TEXT 96             /* a rendered name (user, software, SNI) */
 #define RP_MANY 4              /* distinct values kept of a list (ciphers, SNI, clients) */
 #define RP_GUESS_RING 32       /* most failures a tracker looks back over */
+#define RP_SLOTS 65536         /* the tables' hash index: more than twice their entries */
 
 /* The finding ids: stable across versions (docs/report.md). */
 enum rp_finding {
@@ -104,6 +105,7 @@ struct rp_finding_row {
 struct report {
     FILE *out;
     struct mt_report_opts o;
+    uint32_t *slots;           /* RP_SLOTS: the hash index of the four tables */
     struct rp_server *srv;
     size_t nsrv, cap_srv, cap_acc, cap_trk, cap_pairs;
     struct rp_account *acc;
