@@ -10,7 +10,8 @@
 #define WIDTH 80
 
 /* Writes first, then text wrapped at WIDTH, lines after the first
- * indented; a word longer than a line stands alone on its line. */
+ * indented; a word longer than a line is cut across lines, between whole
+ * UTF-8 sequences (columns are counted in bytes: never more than WIDTH). */
 static void wrap(FILE *f, const char *first, const char *indent, const char *text)
 {
     size_t col = strlen(first), ind = strlen(indent);
@@ -18,6 +19,11 @@ static void wrap(FILE *f, const char *first, const char *indent, const char *tex
     fputs(first, f);
     for (const char *p = text; *p;) {
         size_t w = strcspn(p, " ");
+        if (w > WIDTH - ind) { /* longer than any line: cut where the line ends */
+            w = col + !fresh < WIDTH ? WIDTH - col - !fresh : WIDTH - ind;
+            while (w > 1 && ((uint8_t)p[w] & 0xc0) == 0x80)
+                w--; /* never inside a UTF-8 sequence */
+        }
         if (!fresh && col + 1 + w > WIDTH && col > ind) {
             fprintf(f, "\n%s", indent);
             col = ind;
@@ -72,7 +78,7 @@ void rp_write_text(const struct report *r, FILE *f)
     char a[MT_TIME_STRLEN], b[MT_TIME_STRLEN], line[4096], name[MT_ENDPOINT_STRLEN];
     when(r->first_ts, a, sizeof a);
     when(r->last_ts, b, sizeof b);
-    fprintf(f, "mailtap audit report: %s\n", r->o.source ? r->o.source : "");
+    wrap(f, "mailtap audit report:", "  ", r->o.source ? r->o.source : "");
     fprintf(f, "%s to %s\n\n", a, b);
     fprintf(f, "Packets: %" PRIu64 " (dropped by the kernel %" PRIu64 "); sessions evicted: %" PRIu64
                "\n",

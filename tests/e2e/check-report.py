@@ -227,7 +227,16 @@ def main():
         ok("Wonderland-42" not in text and "W***********2" in text, "--mask %s shows the password" % fmt)
 
     # Text: 80 columns.
-    for cap in ("captures/pop3-burst-parallel.pcap", "captures/smtp-auth-ntlm.pcap"):
+    longu = os.path.join(TMP, "long-user.pcap")
+    subprocess.run([sys.executable, "tests/tools/pcap-dialog.py", longu, "--port", "143",
+                    "S:* OK ready\\r\\n", "C:a1 LOGIN " + "u" * 95 + "\u00e9" * 20 + " pw\\r\\n",
+                    "S:a1 NO no\\r\\n"], check=True, stdout=subprocess.DEVNULL)
+    for line in run([longu], "text").split("\n"):
+        ok(len(line.encode()) <= 80, "a long user name: a line of %d bytes" % len(line.encode()))
+        line.encode().decode("utf-8")  # whole UTF-8 sequences on each line
+    for cap in ("captures/pop3-burst-parallel.pcap", "captures/smtp-auth-ntlm.pcap",
+                "captures/smtp-starttls-tls12-cbc-sha1-noetm-login-fail-keylog.pcap",
+                "captures/report-many-clients.pcap", "captures/imaps-tls12-cert-expired-keylog.pcap"):
         long_lines = [l for l in run([cap], "text").split("\n") if len(l) > 80]
         ok(not long_lines, "%s: text lines over 80 columns: %r" % (cap, long_lines[:2]))
 
