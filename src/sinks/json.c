@@ -13,6 +13,9 @@
 struct json {
     FILE *out;
     struct mt_outstream os; /* failures of out, with their reason */
+    /* Each event's line is gathered here and written with one call. */
+    struct mt_jbuf b;
+    char line[65536];
     int mask;
     /* Formatting a time is most of the cost of a line: the text of the last
      * second seen ("2026-11-23T01:25:13.") is kept. */
@@ -20,17 +23,6 @@ struct json {
     char cached[MT_TIME_STRLEN];
     size_t cached_len;
 };
-
-static void put_u64(FILE *f, uint64_t v)
-{
-    char b[24];
-    size_t i = sizeof b;
-    do {
-        b[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    fwrite(b + i, 1, sizeof b - i, f);
-}
 
 /* "\"2026-11-23T01:25:13.123456Z\"" */
 static void put_time(struct json *j, mt_time_us ts)
@@ -53,7 +45,7 @@ static void put_time(struct json *j, mt_time_us ts)
     k += 6;
     t[k++] = 'Z';
     t[k++] = '"';
-    fwrite(t, 1, k, j->out);
+    mt_jbuf_write(&j->b, t, k);
 }
 
 static const char *kind_name(enum mt_msg_kind k)
@@ -86,15 +78,15 @@ static const char *dir_name(enum mt_dir d) { return d == MT_DIR_CLIENT ? "client
 /* {"type":"...","ts":"...","session":N */
 static void head(struct json *j, const char *type, mt_time_us ts, const struct mt_event *ev)
 {
-    fputs("{\"type\":\"", j->out);
-    fputs(type, j->out);
-    fputs("\",\"ts\":", j->out);
+    MT_JBUF_LIT(&j->b, "{\"type\":\"");
+    mt_jbuf_puts(&j->b, type);
+    MT_JBUF_LIT(&j->b, "\",\"ts\":");
     put_time(j, ts);
-    fputs(",\"session\":", j->out);
+    MT_JBUF_LIT(&j->b, ",\"session\":");
     if (ev->session)
-        put_u64(j->out, ev->session->id);
+        mt_jbuf_u64(&j->b, ev->session->id);
     else
-        fputs("null", j->out);
+        MT_JBUF_LIT(&j->b, "null");
 }
 
 static void endpoints(struct json *j, const struct mt_session_info *s)
@@ -102,7 +94,7 @@ static void endpoints(struct json *j, const struct mt_session_info *s)
     char c[MT_ENDPOINT_STRLEN], v[MT_ENDPOINT_STRLEN];
     mt_endpoint_format(&s->client, c, sizeof c);
     mt_endpoint_format(&s->server, v, sizeof v);
-    fprintf(j->out, ",\"client\":\"%s\",\"server\":\"%s\"", c, v);
+    mt_jbuf_printf(&j->b, ",\"client\":\"%s\",\"server\":\"%s\"", c, v);
 }
 
 static const char *proto_of(const struct mt_event *ev)
@@ -114,20 +106,20 @@ static const char *proto_of(const struct mt_event *ev)
 static void secret(struct json *j, const struct mt_bytes *b)
 {
     if (!b->present) {
-        fputs("null", j->out);
+        MT_JBUF_LIT(&j->b, "null");
         return;
     }
     if (!j->mask) {
-        mt_json_string(j->out, b->p, b->len);
+        mt_jbuf_string(&j->b, b->p, b->len);
         return;
     }
     uint8_t *m = malloc(b->len ? b->len : 1);
     if (!m) {
-        fputs("\"*\"", j->out);
+        MT_JBUF_LIT(&j->b, "\"*\"");
         return;
     }
     size_t k = mt_mask(b->p, b->len, m, b->len);
-    mt_json_string(j->out, m, k);
+    mt_jbuf_string(&j->b, m, k);
     free(m);
 }
 
@@ -135,15 +127,15 @@ static void message(struct json *j, const struct mt_event *ev)
 {
     const struct mt_message *m = ev->msg;
     head(j, "message", ev->ts, ev);
-    fputs(",\"seq\":", j->out);
-    put_u64(j->out, m->seq);
-    fputs(",\"dir\":\"", j->out);
-    fputs(dir_name(ev->dir), j->out);
-    fputs("\",\"kind\":\"", j->out);
-    fputs(kind_name(m->kind), j->out);
-    fputs("\",\"label\":", j->out);
-    mt_json_cstring(j->out, m->label);
-    fputs(",\"text\":", j->out);
+    MT_JBUF_LIT(&j->b, ",\"seq\":");
+    mt_jbuf_u64(&j->b, m->seq);
+    MT_JBUF_LIT(&j->b, ",\"dir\":\"");
+    mt_jbuf_puts(&j->b, dir_name(ev->dir));
+    MT_JBUF_LIT(&j->b, "\",\"kind\":\"");
+    mt_jbuf_puts(&j->b, kind_name(m->kind));
+    MT_JBUF_LIT(&j->b, "\",\"label\":");
+    mt_jbuf_cstring(&j->b, m->label);
+    MT_JBUF_LIT(&j->b, ",\"text\":");
     uint8_t *masked = NULL;
     if (j->mask && m->nspans > 0 && (masked = malloc(m->len ? m->len : 1))) {
         memcpy(masked, m->text, m->len);
@@ -153,63 +145,62 @@ static void message(struct json *j, const struct mt_event *ev)
                     m->spans[i].len);
     }
     if (j->mask && m->nspans > 0 && !masked)
-        fputs("\"*\"", j->out); /* out of memory: nothing rather than the secret */
+        MT_JBUF_LIT(&j->b, "\"*\""); /* out of memory: nothing rather than the secret */
     else
-        mt_json_string(j->out, masked ? masked : m->text, m->len);
+        mt_jbuf_string(&j->b, masked ? masked : m->text, m->len);
     free(masked);
-    fputs(m->nspans ? ",\"secret\":true" : ",\"secret\":false", j->out);
-    fputs(m->partial ? ",\"partial\":true" : ",\"partial\":false", j->out);
-    fputs(m->truncated ? ",\"truncated\":true" : ",\"truncated\":false", j->out);
+    mt_jbuf_puts(&j->b, m->nspans ? ",\"secret\":true" : ",\"secret\":false");
+    mt_jbuf_puts(&j->b, m->partial ? ",\"partial\":true" : ",\"partial\":false");
+    mt_jbuf_puts(&j->b, m->truncated ? ",\"truncated\":true" : ",\"truncated\":false");
     /* What a SASL line decodes to: masked whole unless it is known to
      * carry only a user name. A piece of a line has none (as in follow). */
-    fputs(",\"decoded\":", j->out);
+    MT_JBUF_LIT(&j->b, ",\"decoded\":");
     struct mt_bytes d = {m->decoded, m->decoded_len, m->decoded != NULL && !m->partial, 0};
     if (m->decoded_secret)
         secret(j, &d);
     else if (d.present)
-        mt_json_string(j->out, d.p, d.len);
+        mt_jbuf_string(&j->b, d.p, d.len);
     else
-        fputs("null", j->out);
-    fputs(d.present && m->decoded_cut ? ",\"decoded_truncated\":true}\n"
-                                      : ",\"decoded_truncated\":false}\n",
-          j->out);
+        MT_JBUF_LIT(&j->b, "null");
+    mt_jbuf_puts(&j->b, d.present && m->decoded_cut ? ",\"decoded_truncated\":true}\n"
+                                                    : ",\"decoded_truncated\":false}\n");
 }
 
 static void software(struct json *j, const struct mt_software *sw)
 {
     if (sw->len)
-        mt_json_string(j->out, sw->name, sw->len);
+        mt_jbuf_string(&j->b, sw->name, sw->len);
     else
-        fputs("null", j->out);
+        MT_JBUF_LIT(&j->b, "null");
 }
 
 static void credential(struct json *j, const struct mt_event *ev)
 {
     const struct mt_credential *c = ev->cred;
     head(j, "credential", c->ts, ev);
-    fprintf(j->out, ",\"proto\":\"%s\"", mt_proto_name(c->proto));
+    mt_jbuf_printf(&j->b, ",\"proto\":\"%s\"", mt_proto_name(c->proto));
     endpoints(j, ev->session);
-    fputs(",\"mech\":", j->out);
-    mt_json_cstring(j->out, c->mech);
-    fputs(",\"via\":", j->out);
-    mt_json_cstring(j->out, c->via);
-    fputs(",\"user\":", j->out);
+    MT_JBUF_LIT(&j->b, ",\"mech\":");
+    mt_jbuf_cstring(&j->b, c->mech);
+    MT_JBUF_LIT(&j->b, ",\"via\":");
+    mt_jbuf_cstring(&j->b, c->via);
+    MT_JBUF_LIT(&j->b, ",\"user\":");
     if (c->user.present)
-        mt_json_string(j->out, c->user.p, c->user.len);
+        mt_jbuf_string(&j->b, c->user.p, c->user.len);
     else
-        fputs("null", j->out);
-    fputs(",\"password\":", j->out);
+        MT_JBUF_LIT(&j->b, "null");
+    MT_JBUF_LIT(&j->b, ",\"password\":");
     secret(j, &c->password);
-    fputs(",\"service\":", j->out);
+    MT_JBUF_LIT(&j->b, ",\"service\":");
     if (c->service.present)
-        mt_json_string(j->out, c->service.p, c->service.len);
+        mt_jbuf_string(&j->b, c->service.p, c->service.len);
     else
-        fputs("null", j->out);
-    fputs(",\"hash\":", j->out);
+        MT_JBUF_LIT(&j->b, "null");
+    MT_JBUF_LIT(&j->b, ",\"hash\":");
     struct mt_bytes h = {(const uint8_t *)c->hash, c->hash ? strlen(c->hash) : 0, c->hash != NULL,
                          0};
     secret(j, &h);
-    fprintf(j->out,
+    mt_jbuf_printf(&j->b,
             ",\"user_truncated\":%s,\"password_truncated\":%s,\"result\":\"%s\","
             "\"starttls_offered\":%s,\"tls\":%s}\n",
             c->user.truncated ? "true" : "false", c->password.truncated ? "true" : "false",
@@ -224,9 +215,9 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
     switch (ev->type) {
     case MT_EV_SESSION_START:
         head(j, "session_start", ev->session->start, ev);
-        fprintf(j->out, ",\"proto\":\"%s\"", proto_of(ev));
+        mt_jbuf_printf(&j->b, ",\"proto\":\"%s\"", proto_of(ev));
         endpoints(j, ev->session);
-        fprintf(j->out, ",\"implicit_tls\":%s}\n",
+        mt_jbuf_printf(&j->b, ",\"implicit_tls\":%s}\n",
                 ev->state && ev->state->implicit_tls ? "true" : "false");
         break;
     case MT_EV_DATA:
@@ -237,32 +228,32 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
         break;
     case MT_EV_GAP:
         head(j, "gap", ev->ts, ev);
-        fprintf(j->out, ",\"dir\":\"%s\",\"bytes\":%" PRIu64 "}\n", dir_name(ev->dir), ev->gap);
+        mt_jbuf_printf(&j->b, ",\"dir\":\"%s\",\"bytes\":%" PRIu64 "}\n", dir_name(ev->dir), ev->gap);
         break;
     case MT_EV_CREDENTIAL:
         credential(j, ev);
         break;
     case MT_EV_TLS:
         head(j, "tls", ev->ts, ev);
-        fputs(",\"version\":", j->out);
-        mt_json_cstring(j->out, ev->tls->version);
-        fputs(",\"sni\":", j->out);
-        mt_json_cstring(j->out, ev->tls->sni[0] ? ev->tls->sni : NULL);
-        fprintf(j->out, ",\"implicit\":%s,\"cipher\":", ev->tls->implicit ? "true" : "false");
-        mt_json_cstring(j->out, ev->tls->cipher);
-        fprintf(j->out, ",\"decrypted\":%s,\"reason\":\"%s\",\"client_random\":",
+        MT_JBUF_LIT(&j->b, ",\"version\":");
+        mt_jbuf_cstring(&j->b, ev->tls->version);
+        MT_JBUF_LIT(&j->b, ",\"sni\":");
+        mt_jbuf_cstring(&j->b, ev->tls->sni[0] ? ev->tls->sni : NULL);
+        mt_jbuf_printf(&j->b, ",\"implicit\":%s,\"cipher\":", ev->tls->implicit ? "true" : "false");
+        mt_jbuf_cstring(&j->b, ev->tls->cipher);
+        mt_jbuf_printf(&j->b, ",\"decrypted\":%s,\"reason\":\"%s\",\"client_random\":",
                 ev->tls->decrypted ? "true" : "false", ev->tls->outcome);
-        mt_json_cstring(j->out, ev->tls->client_random[0] ? ev->tls->client_random : NULL);
-        fputs(",\"ja4\":", j->out);
-        mt_json_cstring(j->out, ev->tls->ja4[0] ? ev->tls->ja4 : NULL);
-        fputs("}\n", j->out);
+        mt_jbuf_cstring(&j->b, ev->tls->client_random[0] ? ev->tls->client_random : NULL);
+        MT_JBUF_LIT(&j->b, ",\"ja4\":");
+        mt_jbuf_cstring(&j->b, ev->tls->ja4[0] ? ev->tls->ja4 : NULL);
+        MT_JBUF_LIT(&j->b, "}\n");
         break;
     case MT_EV_SESSION_END: {
         const struct mt_session_state *st = ev->state;
         head(j, "session_end", ev->ts, ev);
-        fprintf(j->out, ",\"proto\":\"%s\",\"reason\":\"%s\"", proto_of(ev), reason_name(ev->reason));
+        mt_jbuf_printf(&j->b, ",\"proto\":\"%s\",\"reason\":\"%s\"", proto_of(ev), reason_name(ev->reason));
         if (st)
-            fprintf(j->out,
+            mt_jbuf_printf(&j->b,
                     ",\"client_bytes\":%" PRIu64 ",\"server_bytes\":%" PRIu64
                     ",\"messages\":%" PRIu64 ",\"credentials\":%" PRIu64
                     ",\"conflicting_bytes\":%" PRIu64 ",\"tls\":%s,\"starttls\":%s",
@@ -270,23 +261,23 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
                     st->credentials, st->conflict_bytes, st->tls ? "true" : "false",
                     st->starttls ? "true" : "false");
         if (st) {
-            fprintf(j->out,
+            mt_jbuf_printf(&j->b,
                     ",\"starttls_offered\":%s,\"logins_offered\":%s,\"login_disabled\":%s,"
                     "\"starttls_failed\":%s,\"auth_offered\":[",
                     st->starttls_offered ? "true" : "false", st->logins_offered ? "true" : "false",
                     st->login_disabled ? "true" : "false", st->starttls_failed ? "true" : "false");
             for (const char *w = st->auth_offered; *w;) {
                 size_t k = strcspn(w, " ");
-                fprintf(j->out, "%s\"%.*s\"", w == st->auth_offered ? "" : ",", (int)k, w);
+                mt_jbuf_printf(&j->b, "%s\"%.*s\"", w == st->auth_offered ? "" : ",", (int)k, w);
                 w += k + (w[k] == ' ');
             }
-            fputs("]", j->out);
-            fputs(",\"client_software\":", j->out);
+            MT_JBUF_LIT(&j->b, "]");
+            MT_JBUF_LIT(&j->b, ",\"client_software\":");
             software(j, &st->software[MT_DIR_CLIENT]);
-            fputs(",\"server_software\":", j->out);
+            MT_JBUF_LIT(&j->b, ",\"server_software\":");
             software(j, &st->software[MT_DIR_SERVER]);
         }
-        fputs("}\n", j->out);
+        MT_JBUF_LIT(&j->b, "}\n");
         break;
     }
     case MT_EV_CERT: {
@@ -294,36 +285,37 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
         mt_time_format(ev->cert->not_before * 1000000, nb, sizeof nb);
         mt_time_format(ev->cert->not_after * 1000000, na, sizeof na);
         head(j, "certificate", ev->ts, ev);
-        fputs(",\"subject\":", j->out);
-        mt_json_cstring(j->out, ev->cert->subject);
-        fputs(",\"issuer\":", j->out);
-        mt_json_cstring(j->out, ev->cert->issuer);
-        fprintf(j->out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"self_signed\":%s,"
+        MT_JBUF_LIT(&j->b, ",\"subject\":");
+        mt_jbuf_cstring(&j->b, ev->cert->subject);
+        MT_JBUF_LIT(&j->b, ",\"issuer\":");
+        mt_jbuf_cstring(&j->b, ev->cert->issuer);
+        mt_jbuf_printf(&j->b, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"self_signed\":%s,"
                         "\"expired\":%s,\"in_clear\":%s,\"sha256\":",
                 nb, na, ev->cert->self_signed ? "true" : "false",
                 ev->ts / 1000000 > ev->cert->not_after || ev->ts / 1000000 < ev->cert->not_before
                     ? "true" : "false",
                 ev->cert->in_clear ? "true" : "false");
-        mt_json_cstring(j->out, ev->cert->sha256);
-        fputs("}\n", j->out);
+        mt_jbuf_cstring(&j->b, ev->cert->sha256);
+        MT_JBUF_LIT(&j->b, "}\n");
         break;
     }
     case MT_EV_SOFTWARE: {
         const struct mt_software *sw = &ev->state->software[ev->dir];
         head(j, "software", ev->ts, ev);
-        fprintf(j->out, ",\"side\":\"%s\",\"name\":", ev->dir == MT_DIR_CLIENT ? "client" : "server");
-        mt_json_string(j->out, sw->name, sw->len);
-        fprintf(j->out, ",\"truncated\":%s,\"source\":\"%s\"}\n", sw->truncated ? "true" : "false",
+        mt_jbuf_printf(&j->b, ",\"side\":\"%s\",\"name\":", ev->dir == MT_DIR_CLIENT ? "client" : "server");
+        mt_jbuf_string(&j->b, sw->name, sw->len);
+        mt_jbuf_printf(&j->b, ",\"truncated\":%s,\"source\":\"%s\"}\n", sw->truncated ? "true" : "false",
                 sw->source);
         break;
     }
     case MT_EV_WARNING:
         head(j, "warning", ev->ts, ev);
-        fputs(",\"text\":", j->out);
-        mt_json_cstring(j->out, ev->text);
-        fputs("}\n", j->out);
+        MT_JBUF_LIT(&j->b, ",\"text\":");
+        mt_jbuf_cstring(&j->b, ev->text);
+        MT_JBUF_LIT(&j->b, "}\n");
         break;
     }
+    mt_jbuf_flush(&j->b);
     return mt_outstream_check(&j->os);
 }
 
@@ -345,6 +337,7 @@ int mt_json_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink
     if (!j)
         return -1;
     j->out = out;
+    mt_jbuf_init(&j->b, j->line, sizeof j->line, out);
     mt_outstream_init(&j->os, out, "standard output");
     j->mask = o->mask;
     *sink = (struct mt_sink){json_event, json_finish, json_error, free, j, 1};

@@ -354,6 +354,35 @@ static char *json_of(const char *p, size_t n)
     return buf;
 }
 
+/* The line writer: pieces, a string longer than its buffer, a formatted
+ * piece that does not fit, and one longer than the whole buffer come out
+ * as they would written one by one. */
+static void test_jbuf(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    char small[64];
+    struct mt_jbuf b;
+    mt_jbuf_init(&b, small, sizeof small, f);
+    char big[300];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    MT_JBUF_LIT(&b, "{\"a\":");
+    mt_jbuf_u64(&b, 18446744073709551615ULL);
+    mt_jbuf_putc(&b, ',');
+    mt_jbuf_cstring(&b, big);       /* longer than the buffer */
+    mt_jbuf_printf(&b, ",%d,%s", 42, big); /* longer than the buffer too */
+    mt_jbuf_printf(&b, ",%s", "end");
+    mt_jbuf_cstring(&b, NULL);
+    mt_jbuf_flush(&b);
+    fclose(f);
+    char want[1024];
+    snprintf(want, sizeof want, "{\"a\":18446744073709551615,\"%s\",42,%s,endnull", big, big);
+    CU_ASSERT_STRING_EQUAL(buf, want);
+    free(buf);
+}
+
 static void test_json_strings(void)
 {
     static const struct {
@@ -462,6 +491,7 @@ int register_output_suite(void)
            !CU_add_test(s, "JSON events", test_json_events) ||
            !CU_add_test(s, "decoded SASL messages", test_decoded_sasl) ||
            !CU_add_test(s, "JSON strings for any bytes", test_json_strings) ||
+           !CU_add_test(s, "JSON line writer", test_jbuf) ||
            !CU_add_test(s, "export file names", test_export_names) ||
            !CU_add_test(s, "export refuses a FIFO put in a file's place", test_export_reopen_refuses_fifo);
 }
