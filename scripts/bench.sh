@@ -190,4 +190,63 @@ else
     echo "bench: tmux not installed: --tui not measured" >&2
     fail=1
 fi
+# The speed goals (docs/performance.md): one IMAP session fetching 1600
+# bodies of 256 KB in MTU-sized segments, and about 6000 short login
+# sessions, each beside the libpcap read floor (tests/bench/floor.c: every
+# packet read and each of its bytes touched) and tshark; side by side, the
+# minimum of BENCH_RUNS (5) runs.
+bulk=$DIR/bulk.pcap logins=$DIR/logins.pcap floor=$DIR/floor
+[ -f "$bulk" ] || python3 scripts/make-bulk-capture.py "$bulk"
+[ -f "$logins" ] || python3 scripts/make-big-capture.py "$logins" --size-mb 16 --replay-ratio 1 \
+    --concurrency 32 --seed 7 captures/imap-login-ok.pcap captures/pop3-user-pass-ok.pcap \
+    captures/smtp-auth-plain-ok.pcap >/dev/null
+cc -O2 -o "$floor" tests/bench/floor.c $(pkg-config --cflags --libs libpcap 2>/dev/null || echo -lpcap)
+python3 - "$MAILTAP" "$floor" "$bulk" "$logins" "${BENCH_RUNS:-5}" <<'PY' || fail=1
+import os, shutil, subprocess, sys, time
+mailtap, floor, bulk, logins, runs = sys.argv[1:6]
+cmds = {
+    "floor bulk": [floor, bulk],
+    "bulk --creds": [mailtap, "-q", "-r", bulk, "--creds"],
+    "bulk --follow": [mailtap, "-q", "-r", bulk, "--follow"],
+    "bulk --json": [mailtap, "-q", "-r", bulk, "--json"],
+    "floor logins": [floor, logins],
+    "logins --creds": [mailtap, "-q", "-r", logins, "--creds"],
+}
+if shutil.which("tshark"):
+    cmds["tshark bulk -z credentials"] = ["tshark", "-n", "-q", "-r", bulk, "-z", "credentials"]
+best = {k: float("inf") for k in cmds}
+rss = {k: 0.0 for k in cmds}
+for _ in range(int(runs)):
+    for name, cmd in cmds.items():
+        t = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, ru = os.wait4(p.pid, 0)
+        if status != 0:
+            sys.exit("bench: %s failed" % " ".join(cmd))
+        best[name] = min(best[name], time.monotonic() - t)
+        rss[name] = max(rss[name], ru.ru_maxrss / 1024)
+# ru_maxrss of a child counts the forked Python: GNU time's figure is the program's own.
+if os.access("/usr/bin/time", os.X_OK):
+    for name, cmd in cmds.items():
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", "/dev/stdout"] + cmd,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        rss[name] = int(r.stdout.split()[-1]) / 1024
+for name in cmds:
+    size = os.path.getsize(bulk if "bulk" in name else logins) / 1e6
+    print("%-34s %10.0f %10.3f %12.0f %14.1f" % (name, size, best[name], size / best[name], rss[name]))
+goals = [("bulk --creds / floor", best["bulk --creds"] / best["floor bulk"], 2.0),
+         ("logins --creds / floor", best["logins --creds"] / best["floor logins"], 4.0),
+         ("bulk --json / --follow", best["bulk --json"] / best["bulk --follow"], 1.3)]
+if "tshark bulk -z credentials" in best:
+    goals.append(("bulk --creds / tshark", best["bulk --creds"] / best["tshark bulk -z credentials"], 0.04))
+worst_rss = max(v for k, v in rss.items() if not k.startswith(("floor", "tshark")))
+ok = True
+for name, ratio, goal in goals:
+    held = ratio <= goal
+    ok &= held
+    print("%-34s %.3fx (goal <= %sx): %s" % (name, ratio, goal, "holds" if held else "DOES NOT HOLD"))
+print("peak RSS of mailtap above: %.1f MiB (goal <= 32): %s" % (worst_rss, "holds" if worst_rss <= 32 else "DOES NOT HOLD"))
+sys.exit(0 if ok and worst_rss <= 32 else 1)
+PY
+
 exit $fail
