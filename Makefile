@@ -3,6 +3,7 @@
 #   make check      unit and end-to-end tests, then again under ASan+UBSan
 #   make demo       install what is missing, build, show mailtap on a capture
 #   make bench      large-capture benchmark (see docs/performance.md)
+#   make bench-live live capture beside tcpdump at rising rates (root)
 #   make soak       30 minutes of live capture at a steady rate (root)
 #   make install PREFIX=/usr/local
 #   make update-po  refresh po/mailtap.pot from src/explain/ and merge it into po/*.po
@@ -75,7 +76,7 @@ POT_SRCS := $(sort $(wildcard src/explain/*.c))
 
 FUZZ_SECS ?= 60
 
-.PHONY: all pot update-po check-po FORCE check fuzz fuzz-pipeline fuzz-keylog fuzz-tls check-normal check-sanitize unit e2e demo bench soak install uninstall clean captures
+.PHONY: all pot update-po check-po FORCE check bench-live fuzz fuzz-pipeline fuzz-keylog fuzz-tls check-normal check-sanitize unit e2e demo bench soak install uninstall clean captures
 
 all: $(BIN) $(MO_FILES)
 
@@ -165,6 +166,9 @@ demo:
 	./mailtap -r $(BUILD)/demo.pcap $(DEMO_TLS:%=--keylog captures/%.keys)
 	@echo; echo "The audit report of the same capture (--report; =json and =html too):"; echo
 	@./mailtap -q -r $(BUILD)/demo.pcap $(DEMO_TLS:%=--keylog captures/%.keys) --report
+
+bench-live: $(BIN)
+	scripts/bench-live.sh
 
 bench: $(BIN)
 	scripts/bench.sh
