@@ -139,6 +139,7 @@ check-normal: $(BIN) $(UNIT_BIN) $(MO_FILES)
 	MAILTAP=$(abspath $(BIN)) tests/e2e/check-explain.py
 	MAILTAP=$(abspath $(BIN)) tests/e2e/check-extensions.py
 	MAILTAP=$(abspath $(BIN)) tests/e2e/check-report.py
+	MAILTAP=$(abspath $(BIN)) tests/e2e/check-deploy.sh
 	MAILTAP=$(abspath $(BIN)) FANOUT_MBPS=$(if $(filter 1,$(SAN)),20,100) tests/e2e/fanout.sh
 	MAILTAP=$(abspath $(BIN)) tests/e2e/tui.sh
 	MAILTAP=$(abspath $(BIN)) tests/e2e/live.sh

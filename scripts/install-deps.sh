@@ -17,6 +17,8 @@ if [ "${1:-}" = "--test" ]; then
     pkgs+=(chromium)
     # tests/e2e/fanout.sh replays a capture into a veth pair.
     pkgs+=(tcpreplay)
+    # tests/e2e/check-deploy.sh validates contrib/rsyslog/mailtap.conf.
+    pkgs+=(rsyslog rsyslog-elasticsearch rsyslog-kafka)
     # make fuzz (run by .ci/run): clang's libFuzzer with its sanitizers.
     pkgs+=(clang libclang-rt-14-dev)
 fi
