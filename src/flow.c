@@ -58,6 +58,7 @@ struct mt_flow_table {
     struct flow **buckets;
     size_t nbuckets;
     struct flow_list embryo, open, closed;
+    size_t nclosed;             /* flows on the closed list */
     struct flow *held_head, *held_tail;
     struct flow *reading; /* the flow whose segment is being reassembled */
     size_t nflows;
@@ -95,6 +96,7 @@ static void move_to(struct mt_flow_table *t, struct flow *f, int id)
 {
     if (f->list != L_NONE)
         list_remove(list_of(t, f->list), f);
+    t->nclosed += (size_t)(id == L_CLOSED) - (size_t)(f->list == L_CLOSED);
     f->list = id;
     if (id != L_NONE)
         list_append(list_of(t, id), f);
@@ -239,6 +241,11 @@ static void retire(struct mt_flow_table *t, struct flow *f)
     f->closed = 1;
     f->closed_ts = t->now;
     move_to(t, f, L_CLOSED);
+    /* Closed flows wait MT_LINGER_S for late copies of their last segments;
+     * a burst of short sessions would keep thousands waiting: the oldest
+     * go first past MT_MAX_LINGERING, so memory stays flat. */
+    while (t->nclosed > MT_MAX_LINGERING)
+        destroy_flow(t, t->closed.head);
 }
 
 static mt_time_us linger_us(const struct mt_flow_table *t)

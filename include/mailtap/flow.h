@@ -20,6 +20,7 @@
 /* A closed connection is remembered this long (capped by the idle timeout)
  * so that its late retransmissions are not taken for a new session. */
 #define MT_LINGER_S 30
+#define MT_MAX_LINGERING 4096 /* closed flows kept at most for their late segments */
 
 struct mt_flow_config {
     size_t max_flows;

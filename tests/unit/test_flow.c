@@ -291,6 +291,28 @@ static void test_max_flows_evicts_oldest(void)
     mt_flow_destroy(t);
 }
 
+/* A burst of short sessions all closed within MT_LINGER_S: no more than
+ * MT_MAX_LINGERING of them are kept for their late segments. */
+static void test_lingering_bounded(void)
+{
+    struct mt_flow_table *t = make_table(65536, 1 << 20, 600);
+    for (unsigned i = 0; i < 6000; i++) {
+        uint8_t c = (uint8_t)(1 + i / 300);
+        uint16_t port = (uint16_t)(40000 + i % 300);
+        handshake(t, c, port, 1);
+        send_pkt(t, 0, c, port, 143, 5001, PA, "* OK\r\n", 1);
+        send_pkt(t, 1, c, port, 143, 1001, ACK | FIN, NULL, 1);
+        send_pkt(t, 0, c, port, 143, 5007, ACK | FIN, NULL, 1);
+    }
+    struct mt_flow_stats st;
+    mt_flow_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.sessions, 6000);
+    CU_ASSERT(st.peak_flows <= MT_MAX_LINGERING + 1);
+    CU_ASSERT(st.live_flows <= MT_MAX_LINGERING);
+    mt_flow_finish(t);
+    mt_flow_destroy(t);
+}
+
 /* A SYN flood against a full table: half-open flows go first, so the
  * session in the middle of its login survives it, and the evictions are
  * counted as half-open ones, not as sessions. */
@@ -385,6 +407,7 @@ int register_flow_suite(void)
            !CU_add_test(s, "address/port pair reused", test_port_reuse) ||
            !CU_add_test(s, "idle timeout", test_idle_timeout) ||
            !CU_add_test(s, "flow limit evicts the oldest", test_max_flows_evicts_oldest) ||
+           !CU_add_test(s, "closed flows linger within a bound", test_lingering_bounded) ||
            !CU_add_test(s, "total held-bytes limit", test_total_held_limit) ||
            !CU_add_test(s, "a SYN flood spares sessions", test_syn_flood_spares_sessions) ||
            !CU_add_test(s, "stray packets start nothing", test_stray_packets_ignored) ||
