@@ -147,7 +147,12 @@ check-normal: $(BIN) $(UNIT_BIN) $(MO_FILES)
 check-sanitize:
 	$(MAKE) --no-print-directory BUILD=build/sanitize SAN=1 check-normal
 
-check: check-normal check-sanitize
+# On a fresh machine make check installs what it needs first, as make demo
+# does (the same script; apt-get, as root or through sudo).
+check:
+	@scripts/install-deps.sh --test
+	@$(MAKE) --no-print-directory check-normal
+	@$(MAKE) --no-print-directory check-sanitize
 
 # Several real sessions merged by time: logins in the clear over POP3, IMAP
 # and SMTP, a failed one, challenge-response, STARTTLS and implicit TLS
