@@ -107,7 +107,7 @@ static const struct opt table[] = {
              "sees whole sessions and writes its own output (Linux)"},
     {.letter = 's', .arg = required_argument, .argname = "SNAPLEN", .kind = K_COUNT,
      AT(cap.snaplen), .min = 1, .max = MT_DEFAULT_SNAPLEN, .dflt = MT_DEFAULT_SNAPLEN,
-     .section = SRC, .usage = U_ALONE, .help = "bytes to capture per packet"},
+     .section = SRC, .usage = U_ALONE, .help = "bytes to capture per packet (0: the default, as tcpdump)"},
     {.letter = 'c', .arg = required_argument, .argname = "COUNT", .kind = K_COUNT, AT(count),
      .min = 1, .max = UINT64_MAX, .section = SRC, .usage = U_ALONE,
      .help = "stop after COUNT packets"},
@@ -287,12 +287,13 @@ static int set_number(struct mt_cli *o, const struct opt *r, const char *s, char
     }
     if (bytes && (errno || *end || v == 0 || v > (UINT64_MAX >> shift)))
         return fail(err, errlen, "%s: not a size (examples: 65536, 512k, 32M)", name);
-    if (!bytes && (errno || *end))
-        return fail(err, errlen, "%s: value out of range or not a number", name);
+    if (!bytes && r->letter == 's' && !errno && !*end && v == 0)
+        v = r->dflt; /* -s 0: the default, as tcpdump means it */
+    if (!bytes && (errno || *end || v < r->min || v > r->max))
+        return fail(err, errlen, "%s takes a whole number from %llu to %llu, not '%s'", name,
+                    (unsigned long long)r->min, (unsigned long long)r->max, s);
     v <<= shift;
     if (v < r->min || v > r->max) {
-        if (!bytes)
-            return fail(err, errlen, "%s: value out of range or not a number", name);
         return fail(err, errlen, "%s: from %s to %s", name, size_text(r->min, lo, sizeof lo),
                     size_text(r->max, hi, sizeof hi));
     }
@@ -410,7 +411,19 @@ static int apply(struct mt_cli *o, const struct opt *r, const char *arg, FILE *o
         }
         return 1;
     case K_FLAG: store_uint(o, r, r->min); return 0;
-    case K_STRING: memcpy((char *)o + r->off, &arg, sizeof arg); return 0;
+    case K_STRING: {
+        char name[64];
+        opt_name(r, name, sizeof name);
+        if (!*arg) /* "-r ''", "-Z ''": a mistake, never a choice */
+            return fail(err, errlen, "%s needs a value, not an empty one", name);
+        if (r->letter == 'r' && o->cap.file) /* never drop a file without a word */
+            return fail(err, errlen,
+                        "-r given twice ('%s', '%s'): one capture at a time (mergecap -w all.pcap "
+                        "makes one of several)",
+                        o->cap.file, arg);
+        memcpy((char *)o + r->off, &arg, sizeof arg);
+        return 0;
+    }
     case K_COUNT:
     case K_BYTES: return set_number(o, r, arg, err, errlen);
     case K_CALL: return r->call(o, r, arg, err, errlen);

@@ -173,11 +173,25 @@ static void test_errors(void)
                  "--follow and --json cannot be used together");
     expect_usage(WORDS("-r", "a", "--tui", "--creds"), "--tui and --creds cannot be used together");
     expect_usage(WORDS("-r", "a", "--max-flows=-3"), "--max-flows must be a positive number");
-    expect_usage(WORDS("-r", "a", "--max-flows=0"), "--max-flows: value out of range or not a number");
+    expect_usage(WORDS("-r", "a", "--max-flows=0"),
+                 "--max-flows takes a whole number from 1 to 16777216, not '0'");
     expect_usage(WORDS("-r", "a", "--max-flows=16777217"),
-                 "--max-flows: value out of range or not a number");
-    expect_usage(WORDS("-r", "a", "-s", "262145"), "-s: value out of range or not a number");
-    expect_usage(WORDS("-r", "a", "-c", "12x"), "-c: value out of range or not a number");
+                 "--max-flows takes a whole number from 1 to 16777216, not '16777217'");
+    expect_usage(WORDS("-r", "a", "-s", "262145"),
+                 "-s takes a whole number from 1 to 262144, not '262145'");
+    expect_usage(WORDS("-r", "a", "-c", "12x"),
+                 "-c takes a whole number from 1 to 18446744073709551615, not '12x'");
+    expect_usage(WORDS("-r", ""), "-r needs a value, not an empty one");
+    {
+        struct mt_cli o; /* -s 0: the default snap length, as tcpdump reads it */
+        CU_ASSERT_EQUAL(parse(&o, WORDS("-r", "a", "-s", "0")), MT_CLI_RUN);
+        CU_ASSERT_EQUAL(o.cap.snaplen, MT_DEFAULT_SNAPLEN);
+        mt_cli_free(&o);
+    }
+    expect_usage(WORDS("-r", "a", "-Z", ""), "-Z needs a value, not an empty one");
+    expect_usage(WORDS("-r", "a.pcap", "-r", "b.pcap"),
+                 "-r given twice ('a.pcap', 'b.pcap'): one capture at a time (mergecap -w all.pcap "
+                 "makes one of several)");
     expect_usage(WORDS("-r", "a", "--max-held", "3T"),
                  "--max-held: not a size (examples: 65536, 512k, 32M)");
     expect_usage(WORDS("-r", "a", "--max-held", ""), "--max-held must be a positive size");
@@ -207,7 +221,7 @@ static void test_errors(void)
                  "--report-every needs --report-file");
     expect_usage(WORDS("-r", "x", "--report", "--json"), "--report and --json cannot be used together");
     expect_usage(WORDS("-r", "x", "--report", "--guess-failures", "40"),
-                 "--guess-failures: value out of range or not a number");
+                 "--guess-failures takes a whole number from 2 to 32, not '40'");
     /* After an error, a fresh parse starts from the defaults again. */
     struct mt_cli o;
     CU_ASSERT_EQUAL(parse(&o, WORDS("-r", "b")), MT_CLI_RUN);
