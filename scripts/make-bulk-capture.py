@@ -8,29 +8,18 @@ LOGOUT; streamed to a classic pcap (Ethernet, IPv4, 10.0.0.1 -> 10.0.0.2:143).
     make-bulk-capture.py OUT.pcap [--messages 1600] [--size 262144]
 """
 import argparse
+import importlib.util
+import os
 import struct
 
-C, S = (bytes([10, 0, 0, 1]), 40000), (bytes([10, 0, 0, 2]), 143)
-
-
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def frame(src, dst, seq, ack, flags, payload=b""):
-    tcp = struct.pack("!HHIIBBHHH", src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
-                      5 << 4, flags, 65535, 0, 0)
-    pseudo = src[0] + dst[0] + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
-    tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp + payload)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6,
-                     0, src[0], dst[0])
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return b"\0" * 12 + b"\x08\x00" + ip + tcp + payload
+# The frames of tests/tools/pcap-dialog.py (Ethernet, IPv4, checksums right).
+_spec = importlib.util.spec_from_file_location(
+    "pcap_dialog", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tools",
+                                "pcap-dialog.py"))
+_dialog = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_dialog)
+frame = _dialog.frame
+C, S = _dialog.CLIENT, _dialog.SERVER
 
 
 def main():

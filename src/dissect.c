@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "mailtap/proto.h"
 #include "mailtap/tls.h"
@@ -14,6 +13,7 @@
 #include "mailtap/inflate.h"
 #include "mailtap/tls_decrypt.h"
 #include "mailtap/transform.h"
+#include "mailtap/words.h"
 
 struct mt_dissector {
     struct mt_bus *bus;
@@ -268,25 +268,13 @@ void mt_offer_no_login(struct mt_dsession *s)
 
 void mt_offer_mech(struct mt_dsession *s, const uint8_t *p, size_t n)
 {
-    char *list = s->state.auth_offered;
-    size_t len = strlen(list);
-    if (s->state.tls || n == 0 || len + n + 2 > MT_OFFERED_MAX)
+    if (s->state.tls || n == 0)
         return;
     for (size_t i = 0; i < n; i++) /* a name: keep it a safe word */
         if (p[i] <= 0x20 || p[i] >= 0x7f)
             return;
     s->state.logins_offered = 1;
-    for (const char *w = list; *w;) { /* once each */
-        size_t k = strcspn(w, " ");
-        if (k == n && strncasecmp(w, (const char *)p, n) == 0)
-            return;
-        w += k + (w[k] == ' ');
-    }
-    if (len)
-        list[len++] = ' ';
-    for (size_t i = 0; i < n; i++)
-        list[len++] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A' : p[i]);
-    list[len] = '\0';
+    mt_words_add(s->state.auth_offered, MT_OFFERED_MAX, (const char *)p, n);
 }
 
 void mt_emit_warning(struct mt_dsession *s, const char *text)

@@ -31,10 +31,10 @@ void mt_bus_emit(struct mt_bus *bus, const struct mt_event *ev, void **slots)
     }
 }
 
-int mt_bus_reads_content(const struct mt_bus *bus)
+int mt_bus_reads(const struct mt_bus *bus, unsigned what)
 {
     for (size_t i = 0; i < bus->n; i++)
-        if (bus->sinks[i].reads_content)
+        if (bus->sinks[i].reads & what)
             return 1;
     return 0;
 }

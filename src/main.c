@@ -264,8 +264,8 @@ int main(int argc, char **argv)
         return rc > 0 ? teardown(&a, rc) : fatal(&a, a.err, 1);
     if (add_sinks(&a) != 0)
         return fatal(&a, a.err, 1);
-    a.o.dissect.skip_content = !mt_bus_reads_content(&a.bus);
-    a.o.dissect.skip_certs = a.o.mode == MT_MODE_CREDS || a.o.mode == MT_MODE_NONE;
+    a.o.dissect.skip_content = !mt_bus_reads(&a.bus, MT_READS_CONTENT);
+    a.o.dissect.skip_certs = !mt_bus_reads(&a.bus, MT_READS_CERTS);
     a.quiet_keys = a.o.mode == MT_MODE_TUI;
     if (mt_capture_is_live(a.cap))
         setvbuf(stdout, NULL, _IOLBF, 0);

@@ -32,8 +32,8 @@ struct mt_dissect_config {
                       * sessions together (--max-parse-mem) */
     int data_only;   /* only sessions and their bytes: no output needs more
                       * (--export alone), so nothing is parsed */
-    int skip_certs;   /* no output shows server certificates (--creds, --export):
-                       * they are not parsed */
+    int skip_certs;   /* no output shows server certificates (--creds, --export
+                       * alone): they are not parsed */
     int skip_content; /* no output reads message content: counted content
                        * (IMAP literal bodies) is skipped, not framed */
     struct mt_keylog *keylog; /* TLS secrets (--keylog, a capture's own); NULL: none */

@@ -192,10 +192,13 @@ struct mt_sink {
     const char *(*error)(void *ctx);
     void (*destroy)(void *ctx);
     void *ctx;
-    /* Reads the content of messages (literal bodies as MESSAGE events):
-     * when no sink does, the dissectors skip counted content unframed. */
-    int reads_content;
+    /* What it reads that costs work when no sink does (MT_READS_*): the
+     * content of messages (literal bodies as MESSAGE events; else counted
+     * content is skipped unframed), server certificates (else not parsed). */
+    unsigned reads;
 };
+enum { MT_READS_CONTENT = 1, MT_READS_CERTS = 2 };
+#define MT_READS_ALL (MT_READS_CONTENT | MT_READS_CERTS)
 
 #define MT_MAX_SINKS 4
 
@@ -213,8 +216,8 @@ int mt_bus_add(struct mt_bus *bus, struct mt_sink sink);
  * (NULL for capture-wide events). After a sink fails, nothing more is sent. */
 void mt_bus_emit(struct mt_bus *bus, const struct mt_event *ev, void **slots);
 
-/* Whether any sink reads the content of messages. */
-int mt_bus_reads_content(const struct mt_bus *bus);
+/* Whether any sink reads what (MT_READS_*). */
+int mt_bus_reads(const struct mt_bus *bus, unsigned what);
 
 /* Lets every sink finish its output; returns -1 if any failed. */
 int mt_bus_finish(struct mt_bus *bus);

@@ -344,6 +344,6 @@ int mt_follow_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *si
     f->mask = o->mask;
     f->explain = o->explain;
     f->cur_dir = -1;
-    *sink = (struct mt_sink){follow_event, follow_finish, follow_error, free, f, 1};
+    *sink = (struct mt_sink){follow_event, follow_finish, follow_error, free, f, MT_READS_ALL};
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "mailtap/output.h"
 #include "mailtap/outstream.h"
 #include "mailtap/render.h"
+#include "mailtap/words.h"
 
 struct json {
     FILE *out;
@@ -266,13 +267,13 @@ static int json_event(void *ctx, const struct mt_event *ev, void **slot)
                     "\"starttls_failed\":%s,\"auth_offered\":[",
                     st->starttls_offered ? "true" : "false", st->logins_offered ? "true" : "false",
                     st->login_disabled ? "true" : "false", st->starttls_failed ? "true" : "false");
-            for (const char *w = st->auth_offered; *w;) {
-                size_t k = strcspn(w, " ");
-                mt_jbuf_printf(&j->b, "%s\"%.*s\"", w == st->auth_offered ? "" : ",", (int)k, w);
-                w += k + (w[k] == ' ');
+            size_t k; /* safe words (mt_offer_mech), quoted as they are */
+            for (const char *c = st->auth_offered, *w; (w = mt_words_next(&c, &k)) != NULL;) {
+                if (w != st->auth_offered)
+                    mt_jbuf_putc(&j->b, ',');
+                mt_jbuf_string(&j->b, (const uint8_t *)w, k);
             }
-            MT_JBUF_LIT(&j->b, "]");
-            MT_JBUF_LIT(&j->b, ",\"client_software\":");
+            MT_JBUF_LIT(&j->b, "],\"client_software\":");
             software(j, &st->software[MT_DIR_CLIENT]);
             MT_JBUF_LIT(&j->b, ",\"server_software\":");
             software(j, &st->software[MT_DIR_SERVER]);
@@ -340,6 +341,6 @@ int mt_json_sink(FILE *out, const struct mt_output_opts *o, struct mt_sink *sink
     mt_jbuf_init(&j->b, j->line, sizeof j->line, out);
     mt_outstream_init(&j->os, out, "standard output");
     j->mask = o->mask;
-    *sink = (struct mt_sink){json_event, json_finish, json_error, free, j, 1};
+    *sink = (struct mt_sink){json_event, json_finish, json_error, free, j, MT_READS_ALL};
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mailtap/render.h"
+#include "mailtap/words.h"
 #include "report_impl.h"
 
 /* What the report keeps of a session while it lasts. */
@@ -238,7 +239,7 @@ static void on_credential(struct report *r, const struct rp_session *ps, const s
     if (ps->server == SIZE_MAX)
         return;
     struct rp_server *s = &r->srv[ps->server];
-    int clear = !c->tls && !(ev->state && ev->state->tls);
+    int clear = !c->tls; /* as every output says it: read inside TLS or not */
     char user[RP_TEXT] = "(none)";
     if (c->user.present)
         mt_render_buf(user, sizeof user, c->user.p, c->user.len, 0);
@@ -375,22 +376,9 @@ static void on_end(struct report *r, struct rp_session *ps, const struct mt_even
         pair_evidence(r, ps->server, ps->client, F_STARTTLS_FAILED, ps->id, ev->ts);
     }
     /* Mechanisms offered in the clear, once each. */
-    for (const char *w = st->auth_offered; *w;) {
-        size_t k = strcspn(w, " ");
-        char one[MT_OFFERED_MAX];
-        snprintf(one, sizeof one, "%.*s", (int)k, w);
-        size_t len = strlen(s->auth_offered);
-        int seen = 0;
-        for (const char *x = s->auth_offered; *x && !seen;) {
-            size_t xk = strcspn(x, " ");
-            seen = xk == k && strncmp(x, w, k) == 0;
-            x += xk + (x[xk] == ' ');
-        }
-        if (!seen && len + k + 2 <= sizeof s->auth_offered)
-            snprintf(s->auth_offered + len, sizeof s->auth_offered - len, "%s%s", len ? " " : "",
-                     one);
-        w += k + (w[k] == ' ');
-    }
+    size_t k;
+    for (const char *c = st->auth_offered, *w; (w = mt_words_next(&c, &k)) != NULL;)
+        mt_words_add(s->auth_offered, sizeof s->auth_offered, w, k);
     const struct mt_software *sw = &st->software[MT_DIR_SERVER];
     if (sw->len)
         mt_render_buf(s->software, sizeof s->software, sw->name, sw->len, 0);
@@ -544,6 +532,6 @@ int mt_report_sink(FILE *out, const struct mt_report_opts *o, struct mt_sink *si
         r->o.guess_failures = MT_DEFAULT_GUESS_FAILURES;
     if (!r->o.guess_window)
         r->o.guess_window = MT_DEFAULT_GUESS_WINDOW;
-    *sink = (struct mt_sink){report_event, report_finish, report_error, report_destroy, r, 0};
+    *sink = (struct mt_sink){report_event, report_finish, report_error, report_destroy, r, MT_READS_CERTS};
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mailtap/jsonstr.h"
+#include "mailtap/words.h"
 #include "report_impl.h"
 
 #define WIDTH 80
@@ -220,10 +221,10 @@ static void jlist(FILE *f, const char *key, const struct rp_list *l)
 static void jwords(FILE *f, const char *key, const char *words)
 {
     fprintf(f, "\"%s\":[", key);
-    for (const char *w = words; *w;) {
-        size_t k = strcspn(w, " ");
-        fprintf(f, "%s\"%.*s\"", w == words ? "" : ",", (int)k, w);
-        w += k + (w[k] == ' ');
+    size_t k;
+    for (const char *c = words, *w; (w = mt_words_next(&c, &k)) != NULL;) {
+        fputs(w == words ? "" : ",", f);
+        mt_json_string(f, (const uint8_t *)w, k); /* a mechanism name may hold '"' */
     }
     fputs("]", f);
 }

@@ -415,5 +415,5 @@ static int model_event(void *ctx, const struct mt_event *ev, void **slot)
 
 struct mt_sink mt_tui_model_sink(struct mt_tui_model *m)
 {
-    return (struct mt_sink){model_event, NULL, NULL, NULL, m, 1};
+    return (struct mt_sink){model_event, NULL, NULL, NULL, m, MT_READS_ALL};
 }

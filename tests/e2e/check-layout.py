@@ -18,7 +18,7 @@ import sys
 # Which room each of our headers belongs to.
 HEADER_ROOM = {
     "base64.h": "util", "budget.h": "util", "jsonstr.h": "util", "render.h": "util",
-    "siphash.h": "util",
+    "siphash.h": "util", "words.h": "util",
     "session.h": "vocabulary",
     "capture.h": "capture",
     "decode.h": "decode",

@@ -220,6 +220,13 @@ def main():
        and json.load(open(path)) == run(["captures/pop3-burst-parallel.pcap"]),
        "--report-file: not 0600, or not the same report")
 
+    # A mechanism name with a quote in it stays valid JSON.
+    q = os.path.join(TMP, "quote.pcap")
+    subprocess.run([sys.executable, "tests/tools/pcap-dialog.py", q, "--port", "143",
+                    "S:* OK [CAPABILITY IMAP4rev1 AUTH=X\"Y AUTH=PLAIN] hi\\r\\n", "C:a LOGOUT\\r\\n",
+                    "S:a OK bye\\r\\n"], check=True, stdout=subprocess.DEVNULL)
+    ok(run([q])["servers"][0]["mechanisms_in_clear"] == ['X"Y', "PLAIN"], "a quoted mechanism name")
+
     # --mask: no password anywhere, in any format.
     for fmt in ("json", "text", "html"):
         out = run(["captures/imap-login-ok.pcap"], fmt, ["--mask"])

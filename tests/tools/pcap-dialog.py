@@ -30,7 +30,8 @@ def checksum(b):
 
 
 def frame(src, dst, seq, ack, flags, payload=b""):
-    tcp = struct.pack("!HHIIBBHHH", src[1], dst[1], seq, ack, 5 << 4, flags, 65535, 0, 0)
+    tcp = struct.pack("!HHIIBBHHH", src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4,
+                      flags, 65535, 0, 0)
     pseudo = src[0] + dst[0] + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
     c = checksum(pseudo + tcp + payload)
     tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]

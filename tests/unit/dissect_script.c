@@ -136,7 +136,7 @@ void run(const struct script *sc, size_t split_turn, size_t split_at, int bytewi
     r->software = log_software;
     struct mt_bus bus;
     mt_bus_init(&bus);
-    mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r, 1});
+    mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r, MT_READS_ALL});
     struct mt_dissect_config cfg;
     mt_dissect_default_config(&cfg);
     if (sc->max_line)

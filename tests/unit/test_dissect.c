@@ -575,7 +575,7 @@ static void test_parse_memory_budget(void)
     memset(r, 0, sizeof *r);
     struct mt_bus bus;
     mt_bus_init(&bus);
-    mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r, 1});
+    mt_bus_add(&bus, (struct mt_sink){rec_event, NULL, NULL, NULL, r, MT_READS_ALL});
     struct mt_dissect_config cfg;
     mt_dissect_default_config(&cfg);
     cfg.max_mem = 4096;
